@@ -1,0 +1,31 @@
+import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely'
+import type { Backend } from './backend.js'
+import { initialMigration } from './migrations/0001-initial.js'
+
+/** Every migration, in order. Names are permanent: never rename or edit a shipped migration. */
+export function migrations(backend: Backend): Record<string, Migration> {
+  return {
+    '0001-initial': initialMigration(backend),
+  }
+}
+
+export interface MigrationReport {
+  applied: string[]
+  current: string | undefined
+}
+
+/** Brings the schema to the latest version; safe to run concurrently (the migrator takes a lock). */
+export async function migrateToLatest(db: Kysely<unknown>, backend: Backend): Promise<MigrationReport> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations(backend) },
+    migrationTableName: 'lianxin_migration',
+    migrationLockTableName: 'lianxin_migration_lock',
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName)
+  if (error) throw error
+  const all = await migrator.getMigrations()
+  const done = all.filter((m) => m.executedAt !== undefined)
+  return { applied, current: done.at(-1)?.name }
+}

@@ -1,0 +1,215 @@
+import { gzipSync, gunzipSync } from 'node:zlib'
+import { canonicalJson, sha256Hex } from '../audit/canonical.js'
+import { appendEvent } from './events.js'
+import { inTransaction, type Session } from './session.js'
+import type { PostRow } from './types.js'
+
+/** A post as an adapter parsed it. */
+export interface CapturedPost {
+  sourceId: string
+  /** The source's own id: a tid, a Weibo mid, a permanent article URL… */
+  externalId: string
+  url?: string | null
+  title: string
+  body: string
+  author?: string | null
+  /** ISO-8601. */
+  publishedAt?: string | null
+  /** Source-specific fields that are part of the content (board, state, official reply, grades). */
+  meta?: Record<string, unknown>
+  /** Counts that change all the time (reposts, likes): kept up to date, never a new version. */
+  metrics?: Record<string, number>
+}
+
+export type PostChange = 'new' | 'updated' | 'unchanged'
+
+export interface UpsertResult {
+  id: number
+  version: number
+  change: PostChange
+}
+
+export interface Post {
+  id: number
+  sourceId: string
+  externalId: string
+  url: string | null
+  title: string
+  body: string
+  author: string | null
+  publishedAt: string | null
+  firstSeenAt: string
+  updatedAt: string
+  version: number
+  contentHash: string
+  meta: Record<string, unknown>
+  metrics: Record<string, number>
+  triagedVersion: number | null
+}
+
+/** The hash that decides whether a post changed: title, body, author, time and meta, not metrics. */
+export function contentHash(post: CapturedPost): string {
+  return sha256Hex(
+    canonicalJson({
+      author: post.author ?? null,
+      body: post.body,
+      meta: post.meta ?? {},
+      publishedAt: post.publishedAt ?? null,
+      title: post.title,
+    }),
+  )
+}
+
+/**
+ * Inserts a post the first time it is seen, or stores a new version when its content changed;
+ * the old version stays in post_versions. Idempotent: the same content again changes nothing
+ * but the metrics. Run it in the same transaction as the source's checkpoint.
+ */
+export async function upsertPost(session: Session, post: CapturedPost, rawPageId: number | null = null): Promise<UpsertResult> {
+  return inTransaction(session, async (tx) => {
+    const at = tx.now().toISOString()
+    const hash = contentHash(post)
+    const meta = JSON.stringify({ ...(post.meta ?? {}), metrics: post.metrics ?? {} })
+    const existing = await tx.db
+      .selectFrom('posts')
+      .select(['id', 'version', 'content_hash', 'meta'])
+      .where('source_id', '=', post.sourceId)
+      .where('external_id', '=', post.externalId)
+      .executeTakeFirst()
+
+    if (existing && existing.content_hash === hash) {
+      if (existing.meta !== meta) await tx.db.updateTable('posts').set({ meta }).where('id', '=', existing.id).execute()
+      return { id: existing.id, version: existing.version, change: 'unchanged' }
+    }
+
+    const version = existing ? existing.version + 1 : 1
+    const fields = {
+      url: post.url ?? null,
+      title: post.title,
+      body: post.body,
+      author: post.author ?? null,
+      published_at: post.publishedAt ?? null,
+      updated_at: at,
+      version,
+      content_hash: hash,
+      meta,
+    }
+    let id: number
+    if (existing) {
+      id = existing.id
+      await tx.db.updateTable('posts').set(fields).where('id', '=', id).execute()
+    } else {
+      const inserted = await tx.db
+        .insertInto('posts')
+        .values({ ...fields, source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      id = inserted.id
+    }
+    await tx.db
+      .insertInto('post_versions')
+      .values({ post_id: id, version, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
+      .execute()
+    await appendEvent(tx, {
+      stream: `post:${id}`,
+      type: existing ? 'post.revised' : 'post.captured',
+      actor: `system:crawler`,
+      payload: { postId: id, sourceId: post.sourceId, externalId: post.externalId, version, contentHash: hash },
+    })
+    return { id, version, change: existing ? 'updated' : 'new' }
+  })
+}
+
+export function toPost(row: PostRow): Post {
+  const { metrics, ...meta } = JSON.parse(row.meta) as Record<string, unknown> & { metrics?: Record<string, number> }
+  return {
+    id: row.id,
+    sourceId: row.source_id,
+    externalId: row.external_id,
+    url: row.url,
+    title: row.title,
+    body: row.body,
+    author: row.author,
+    publishedAt: row.published_at,
+    firstSeenAt: row.first_seen_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+    contentHash: row.content_hash,
+    meta,
+    metrics: metrics ?? {},
+    triagedVersion: row.triaged_version,
+  }
+}
+
+export async function getPost(session: Session, id: number): Promise<Post | undefined> {
+  const row = await session.db.selectFrom('posts').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? toPost(row) : undefined
+}
+
+export async function findPost(session: Session, sourceId: string, externalId: string): Promise<Post | undefined> {
+  const row = await session.db
+    .selectFrom('posts')
+    .selectAll()
+    .where('source_id', '=', sourceId)
+    .where('external_id', '=', externalId)
+    .executeTakeFirst()
+  return row ? toPost(row) : undefined
+}
+
+export interface ListPostsOptions {
+  sourceId?: string
+  /** Only posts whose current version has not been triaged yet. */
+  untriaged?: boolean
+  limit?: number
+}
+
+export async function listPosts(session: Session, options: ListPostsOptions = {}): Promise<Post[]> {
+  let query = session.db.selectFrom('posts').selectAll().orderBy('id')
+  if (options.sourceId !== undefined) query = query.where('source_id', '=', options.sourceId)
+  if (options.untriaged) {
+    query = query.where((eb) => eb.or([eb('triaged_version', 'is', null), eb('triaged_version', '<', eb.ref('version'))]))
+  }
+  if (options.limit !== undefined) query = query.limit(options.limit)
+  return (await query.execute()).map(toPost)
+}
+
+export async function countPosts(session: Session): Promise<number> {
+  const row = await session.db.selectFrom('posts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** Every version of a post, oldest first. */
+export async function postVersions(session: Session, postId: number) {
+  return session.db.selectFrom('post_versions').selectAll().where('post_id', '=', postId).orderBy('version').execute()
+}
+
+/** Marks the given version of a post as triaged (the triage result itself is an event). */
+export async function markTriaged(session: Session, postId: number, version: number): Promise<void> {
+  await session.db.updateTable('posts').set({ triaged_version: version }).where('id', '=', postId).execute()
+}
+
+/** Keeps a fetched body, gzip-compressed, for re-parsing after a parser fix. */
+export async function saveRawPage(
+  session: Session,
+  page: { sourceId: string; url: string; status: number; contentType: string | null; body: Uint8Array },
+): Promise<number> {
+  const row = await session.db
+    .insertInto('raw_pages')
+    .values({
+      source_id: page.sourceId,
+      url: page.url,
+      fetched_at: session.now().toISOString(),
+      status: page.status,
+      content_type: page.contentType,
+      sha256: sha256Hex(page.body),
+      body_gz: gzipSync(page.body),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return row.id
+}
+
+export async function readRawPage(session: Session, id: number): Promise<{ url: string; contentType: string | null; body: Buffer } | undefined> {
+  const row = await session.db.selectFrom('raw_pages').selectAll().where('id', '=', id).executeTakeFirst()
+  return row ? { url: row.url, contentType: row.content_type, body: gunzipSync(row.body_gz) } : undefined
+}
