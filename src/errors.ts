@@ -3,7 +3,7 @@
  * (in one place: src/cli/base-command.ts) and, where it helps, what the person can do next.
  *
  * Exit codes (documented in README.md):
- *   0 ok · 1 unexpected (a bug) · 2 usage (bad flags, from oclif) · 3 config · 4 store
+ *   0 ok · 1 unexpected (a bug) · 2 usage (bad flags or arguments) · 3 config · 4 store
  *   5 not found · 6 refused (rule, permission, approval) · 7 integrity (tampering found)
  *   8 source failure (a crawl source failed or is blocked)
  */
@@ -96,4 +96,10 @@ export function describeError(err: unknown): string {
     current = current instanceof Error ? current.cause : undefined
   }
   return parts.join(': ')
+}
+
+/** A flag or argument is malformed (oclif's own parse errors use the same exit code). */
+export class UsageError extends LianxinError {
+  readonly exitCode = ExitCode.usage
+  readonly code = 'USAGE'
 }

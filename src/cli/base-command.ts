@@ -41,8 +41,21 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
-    return super.catch(toCliError(err))
+    const cli = toCliError(err)
+    if (this.jsonEnabled() || process.env.DEBUG) return super.catch(cli)
+    // Printed here rather than by oclif, which wraps at 80 columns and would break the
+    // one-problem-per-line layout of config errors and audit reports.
+    process.stderr.write(formatError(cli))
+    process.exitCode = cli.exitCode
+    return Errors.exit(cli.exitCode)
   }
+}
+
+/** `Error: message` and the suggestions, for people. */
+export function formatError(err: Errors.CLIError): string {
+  const suggestions = err.suggestions ?? []
+  const tail = suggestions.length === 0 ? '' : suggestions.length === 1 ? `\nTry this: ${suggestions[0]}` : `\nTry this:\n${suggestions.map((s) => `  * ${s}`).join('\n')}`
+  return `Error: ${err.message}${tail}\n`
 }
 
 /** Maps any thrown value to an oclif error carrying the right exit code, code and suggestions. */
