@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
-    // Suites that need ../shared/datasets are opt-in (npm run test:datasets), never part of `npm test`.
+    // Suites that need ../shared/datasets are opt-in, never part of `npm test`.
     exclude: ['tests/**/*.datasets.test.ts', 'node_modules/**'],
     disableConsoleIntercept: true,
     testTimeout: 30_000,

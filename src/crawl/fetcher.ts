@@ -25,6 +25,17 @@ export interface FetcherOptions {
   blockStatuses?: number[]
   sleep?: (ms: number) => Promise<void>
   random?: () => number
+  /** Called with every request sent (benchmarks replay them; tests inspect them). */
+  onRequest?: (request: TracedRequest) => void
+}
+
+export interface TracedRequest {
+  method: string
+  url: string
+  headers: Record<string, string>
+  form?: Record<string, string | number>
+  json?: unknown
+  body?: string
 }
 
 export interface FetchRequest {
@@ -66,7 +77,7 @@ export class Fetcher {
   readonly cookies = new CookieJar()
   readonly stats: FetchStats = { requests: 0, retries: 0, bytes: 0 }
   private blocked: BlockedError | undefined
-  private readonly options: Required<Omit<FetcherOptions, 'proxy'>> & { proxy: string | undefined }
+  private readonly options: Required<Omit<FetcherOptions, 'proxy' | 'onRequest'>> & Pick<FetcherOptions, 'proxy' | 'onRequest'>
   private readonly agent: Agents | undefined
 
   constructor(options: FetcherOptions) {
@@ -180,9 +191,12 @@ export class Fetcher {
 
   private async once(url: URL, request: FetchRequest): Promise<FetchResponse> {
     this.stats.requests++
+    const method = request.method ?? 'GET'
+    const headers = { 'user-agent': this.options.userAgent, ...request.headers }
+    this.options.onRequest?.({ method, url: url.toString(), headers, ...pick(request) })
     const promise = got(url, {
-      method: request.method ?? 'GET',
-      headers: { 'user-agent': this.options.userAgent, ...request.headers },
+      method,
+      headers,
       ...(request.form ? { form: request.form } : {}),
       ...(request.json !== undefined ? { json: request.json } : {}),
       ...(request.body !== undefined ? { body: request.body } : {}),
@@ -231,6 +245,14 @@ export class Fetcher {
         suggestions: ['Set respectRobots: false on this source in lianxin.yaml only if the site owner agreed; the crawl output shows the override.'],
       })
     }
+  }
+}
+
+function pick(request: FetchRequest): Pick<TracedRequest, 'form' | 'json' | 'body'> {
+  return {
+    ...(request.form ? { form: request.form } : {}),
+    ...(request.json !== undefined ? { json: request.json } : {}),
+    ...(request.body !== undefined ? { body: request.body } : {}),
   }
 }
 

@@ -9,6 +9,8 @@ import {
   type Dialect,
   type Driver,
   type SqliteDialectConfig,
+  type SqliteDatabase,
+  type SqliteStatement,
 } from 'kysely'
 import type { DatabaseTarget } from './backend.js'
 
@@ -41,7 +43,27 @@ export function sqliteDialect(path: string): Dialect {
   database.pragma('synchronous = NORMAL')
   database.pragma('foreign_keys = ON')
   database.pragma('busy_timeout = 10000')
-  return new ImmediateSqliteDialect({ database })
+  return new ImmediateSqliteDialect({ database: withStatementCache(database) })
+}
+
+/**
+ * Kysely prepares every query anew; the same few dozen statements run thousands of times in a
+ * crawl, so keep them prepared (better-sqlite3 statements are reusable).
+ */
+function withStatementCache(database: Database.Database): SqliteDatabase {
+  const cache = new Map<string, Database.Statement>()
+  return {
+    close: () => database.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql)
+      if (!statement) {
+        statement = database.prepare(sql)
+        if (cache.size >= 500) cache.clear()
+        cache.set(sql, statement)
+      }
+      return statement as unknown as SqliteStatement
+    },
+  }
 }
 
 const INT8_OID = 20

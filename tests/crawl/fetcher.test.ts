@@ -145,7 +145,8 @@ describe('Fetcher', () => {
     await Promise.all([1, 2, 3, 4].map((i) => f.get(`${server!.url}/p${i}`)))
     expect(maxInFlight).toBe(1)
     const starts = server.hits.map((h) => h.at)
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(95)
+    // Starts are 100 ms apart at the client; the server sees them within a few ms of that.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(90)
   })
 
   it('keeps cookies per source and sends the configured user agent', async () => {

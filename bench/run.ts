@@ -1,0 +1,21 @@
+/**
+ * `npm run bench`: every benchmark, each printing its figures and a ratio against a baseline
+ * measured in the same run. `npm run bench -- crawl` runs one.
+ */
+import { crawlBench } from './crawl.js'
+
+const suites: Record<string, () => Promise<string[]>> = {
+  crawl: () => crawlBench(),
+}
+
+const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
+const names = wanted.length > 0 ? wanted : Object.keys(suites)
+for (const name of names) {
+  const suite = suites[name]
+  if (!suite) {
+    console.error(`unknown benchmark "${name}"; known: ${Object.keys(suites).join(', ')}`)
+    process.exit(2)
+  }
+  console.log(`== ${name}`)
+  for (const text of await suite()) console.log(text)
+}

@@ -1,0 +1,104 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { parseDocument } from 'yaml'
+import { startReplica } from '../../fixtures/replica/server.js'
+import { initConfig } from '../config/init.js'
+import { loadConfig } from '../config/load.js'
+import type { SourceKind } from '../config/schema.js'
+import { adapterFor } from '../crawl/registry.js'
+import { runCrawl, type CrawlProgress, type CrawlSummary } from '../crawl/run.js'
+import { verifyChain } from '../audit/verify.js'
+import { Store } from '../store/store.js'
+import { listTickets, type TicketSummary } from '../store/tickets.js'
+import { sortBoard } from '../tickets/board.js'
+import { triagePending, type TriageRunSummary } from '../triage/pipeline.js'
+import type { LianxinConfig } from '../config/schema.js'
+
+export interface DemoOptions {
+  /** Work directory (default: a new temp dir). It gets lianxin.yaml and lianxin.sqlite. */
+  dir?: string
+  onProgress?: (message: string) => void
+  onCrawlProgress?: (progress: CrawlProgress) => void
+}
+
+export interface DemoResult {
+  dir: string
+  config: string
+  database: string
+  replica: string
+  crawl: CrawlSummary
+  triage: TriageRunSummary
+  board: TicketSummary[]
+  audit: { ok: boolean; events: number; head: { seq: number; hash: string } }
+}
+
+/** The demo's sources: every kind lianxin can crawl, pointed at the replica. */
+export function demoSources(replicaUrl: string): Array<Record<string, unknown>> {
+  const all: Array<Record<string, unknown> & { kind: SourceKind }> = [
+    { id: 'renmin-liuyan', kind: 'liuyan', name: '人民网领导留言板（复制站）', schedule: '*/30 * * * *', baseUrl: `${replicaUrl}/liuyan`, options: { boards: ['平房区委书记', '平房区长'] } },
+    { id: 'weibo-pingfang', kind: 'weibo', name: '微博：平房区相关（复制站）', schedule: '15 * * * *', baseUrl: `${replicaUrl}/weibo`, options: { users: ['6000000001', '6000000002'], keywords: ['平房区'] } },
+    { id: 'wechat-pingfang-daxiaoshi', kind: 'wechat', name: '平房大小事（复制站）', schedule: '*/30 * * * *', url: `${replicaUrl}/wechat/feeds/pingfangdaxiaoshi.atom`, options: { account: '平房大小事' } },
+    { id: 'local-news', kind: 'rss', name: '平房区融媒体中心（复制站）', schedule: '0 */2 * * *', url: `${replicaUrl}/news/rss.xml` },
+  ]
+  return all.filter((source) => adapterFor(source.kind) !== undefined)
+}
+
+/**
+ * The main job end to end on the embedded default store: writes a Pingfang config into a work
+ * directory, starts the replica sources on 127.0.0.1, crawls them, triages what was found,
+ * opens tickets, and returns the board of open tickets and the audit of the log.
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
+  const say = options.onProgress ?? (() => undefined)
+  const dir = options.dir ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'lianxin-demo-'))
+  const replica = await startReplica({ port: 0, crawlDelay: 0.1 })
+  try {
+    say(`replica sources on ${replica.url}`)
+    const configFile = join(dir, 'lianxin.yaml')
+    await initConfig({ profile: 'pingfang', target: configFile, force: true })
+    await pointAtReplica(configFile, replica.url)
+    const loaded = await loadConfig({ flagPath: configFile, env: {}, cwd: dir })
+    if (!loaded) throw new Error('the demo config was not written')
+    say(`config ${configFile}`)
+
+    const store = await Store.open({ url: loaded.databaseUrl })
+    try {
+      say(`store ${store.describe()}`)
+      const crawl = await runCrawl(store, loaded.config, options.onCrawlProgress ? { onProgress: options.onCrawlProgress } : {})
+      say(`crawled ${crawl.totals.pages} pages: ${crawl.totals.new} new posts, ${crawl.totals.updated} updated`)
+      const triage = await triagePending(store, loaded.config)
+      say(`triaged ${triage.triaged} posts: ${triage.ticketsOpened} tickets opened, ${triage.attached} attached to existing cases`)
+      const board = sortBoard(await listTickets(store, { status: openStatuses(loaded.config) }))
+      const report = await verifyChain(store)
+      return {
+        dir,
+        config: configFile,
+        database: store.describe(),
+        replica: replica.url,
+        crawl,
+        triage,
+        board,
+        audit: { ok: report.ok, events: report.events, head: report.head },
+      }
+    } finally {
+      await store.close()
+    }
+  } finally {
+    await replica.close()
+  }
+}
+
+/** Statuses shown on the board: everything not closed. */
+function openStatuses(_config: LianxinConfig): string[] {
+  return ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
+}
+
+/** Rewrites the sources of the written profile to the replica, keeping its comments. */
+async function pointAtReplica(file: string, replicaUrl: string): Promise<void> {
+  const doc = parseDocument(await readFile(file, 'utf8'))
+  doc.setIn(['sources'], doc.createNode(demoSources(replicaUrl)))
+  // The replica is ours: keep the per-host gap, but short, so the demo takes seconds.
+  doc.setIn(['crawl', 'minIntervalMs'], 50)
+  await writeFile(file, doc.toString())
+}
