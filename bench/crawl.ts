@@ -13,7 +13,7 @@ import { runCrawl } from '../src/crawl/run.js'
 import { demoSources } from '../src/demo/run.js'
 import { packagePath } from '../src/paths.js'
 import { Store } from '../src/store/store.js'
-import { replicaProcess } from './replica-process.js'
+import { replicaProcess } from '../fixtures/replica/process.js'
 import { line, measure, rate, ratio, verdict, type Measured } from './measure.js'
 
 /**

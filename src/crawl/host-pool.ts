@@ -22,6 +22,8 @@ interface Host {
   queue: PQueue
   /** Earliest time the next request may start. */
   nextStart: number
+  /** When the last request started. */
+  lastStart: number
   /** Minimum interval for this host: the pool's, raised by robots.txt Crawl-delay. */
   intervalMs: number
   /** Set by Retry-After: nobody asks this host before then. */
@@ -54,6 +56,7 @@ export class HostPool {
     return host.queue.add(async () => {
       const now = this.now()
       const start = Math.max(now, host.nextStart, host.pausedUntil)
+      host.lastStart = start
       host.nextStart = start + host.intervalMs
       if (start > now) await this.sleep(start - now)
       return task()
@@ -81,13 +84,16 @@ export class HostPool {
   applyCrawlDelay(url: URL, ms: number | undefined): void {
     if (ms === undefined) return
     const host = this.host(url.host)
-    host.intervalMs = Math.max(host.intervalMs, ms)
+    if (ms <= host.intervalMs) return
+    host.intervalMs = ms
+    // The request scheduled right after robots.txt must wait the longer delay too.
+    host.nextStart = Math.max(host.nextStart, host.lastStart + ms)
   }
 
   private host(name: string): Host {
     let host = this.hosts.get(name)
     if (!host) {
-      host = { queue: new PQueue({ concurrency: this.concurrency }), nextStart: 0, intervalMs: this.minIntervalMs, pausedUntil: 0 }
+      host = { queue: new PQueue({ concurrency: this.concurrency }), nextStart: 0, lastStart: 0, intervalMs: this.minIntervalMs, pausedUntil: 0 }
       this.hosts.set(name, host)
     }
     return host
