@@ -1,11 +1,13 @@
 import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely'
 import type { Backend } from './backend.js'
 import { initialMigration } from './migrations/0001-initial.js'
+import { triageMigration } from './migrations/0002-triage.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit a shipped migration. */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(backend),
+    '0002-triage': triageMigration(backend),
   }
 }
 

@@ -19,6 +19,8 @@ export interface DB {
   person_keys: PersonKeysTable
   replies: RepliesTable
   approvals: ApprovalsTable
+  triage_results: TriageResultsTable
+  post_fingerprints: PostFingerprintsTable
 }
 
 /** The append-only, hash-chained log: the record of everything that happened. */
@@ -183,3 +185,32 @@ export type NewPostRow = Insertable<PostsTable>
 export type TicketRow = Selectable<TicketsTable>
 export type PersonRow = Selectable<PeopleTable>
 export type PersonKeyRow = Selectable<PersonKeysTable>
+
+/** One triage of one post version (append-only). */
+export interface TriageResultsTable {
+  post_id: number
+  version: number
+  at: string
+  model: string
+  topic: string
+  topic_score: number
+  urgency: string
+  urgency_score: number
+  zone_id: string | null
+  community: string | null
+  lead: string
+  /** JSON: the whole result (cues, assist, confidence, reasons). */
+  detail: string
+}
+
+/** The SimHash of one post version and its four 16-bit LSH bands (append-only). */
+export interface PostFingerprintsTable {
+  post_id: number
+  version: number
+  simhash: string
+  band0: number
+  band1: number
+  band2: number
+  band3: number
+  at: string
+}

@@ -17,7 +17,7 @@ describe('lianxin db migrate and audit verify', () => {
   it('migrates the default SQLite store once and says so', async () => {
     const first = await runCli(['db', 'migrate', '--json'], { cwd: dir })
     expect(first.code).toBe(0)
-    expect(first.json()).toMatchObject({ applied: ['0001-initial'], current: '0001-initial' })
+    expect(first.json()).toMatchObject({ applied: ['0001-initial', '0002-triage'], current: '0002-triage' })
     expect(first.json<{ database: string }>().database).toContain(join(dir, 'lianxin.sqlite'))
     const second = await runCli(['db', 'migrate'], { cwd: dir })
     expect(second.stdout).toMatch(/up to date \(0001-initial\)/)
