@@ -1,6 +1,6 @@
 import type { LianxinConfig, Source } from '../config/schema.js'
 import { NotFoundError, SourceError, describeError } from '../errors.js'
-import { upsertPost, findPost, contentHash, saveRawPage, type PostChange } from '../store/posts.js'
+import { upsertPosts, findPost, contentHash, saveRawPage, type PostChange } from '../store/posts.js'
 import type { Session } from '../store/session.js'
 import { ensureSource, getCheckpoint, getSource, recordSourceRun, saveCheckpoint } from '../store/sources.js'
 import type { Store } from '../store/store.js'
@@ -190,10 +190,9 @@ async function commitPage(store: Store, sourceId: string, page: CrawlPage): Prom
     for (const res of page.raw ?? []) {
       rawId = await saveRawPage(tx, { sourceId, url: res.url, status: res.status, contentType: res.contentType, body: res.body })
     }
-    const changes: PostChange[] = []
-    for (const post of page.posts) changes.push((await upsertPost(tx, { ...post, sourceId }, rawId)).change)
+    const results = await upsertPosts(tx, page.posts.map((post) => ({ ...post, sourceId })), rawId)
     await saveCheckpoint(tx, sourceId, page.scope, page.cursor)
-    return changes
+    return results.map((r) => r.change)
   })
 }
 

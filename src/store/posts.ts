@@ -1,8 +1,9 @@
 import { gzipSync, gunzipSync } from 'node:zlib'
 import { canonicalJson, sha256Hex } from '../audit/canonical.js'
-import { appendEvent } from './events.js'
+import type { Insertable } from 'kysely'
+import { appendEvents } from './events.js'
 import { inTransaction, type Session } from './session.js'
-import type { PostRow } from './types.js'
+import type { PostRow, PostVersionsTable } from './types.js'
 
 /** A post as an adapter parsed it. */
 export interface CapturedPost {
@@ -66,58 +67,102 @@ export function contentHash(post: CapturedPost): string {
  * but the metrics. Run it in the same transaction as the source's checkpoint.
  */
 export async function upsertPost(session: Session, post: CapturedPost, rawPageId: number | null = null): Promise<UpsertResult> {
+  const [result] = await upsertPosts(session, [post], rawPageId)
+  return result as UpsertResult
+}
+
+/**
+ * {@link upsertPost} for a page of posts at once, with a handful of statements per page rather
+ * than per post (one lookup, multi-row inserts, one batch of events). Results are in input
+ * order; a post repeated within the batch is handled as if upserted twice in a row.
+ */
+export async function upsertPosts(session: Session, posts: CapturedPost[], rawPageId: number | null = null): Promise<UpsertResult[]> {
+  if (posts.length === 0) return []
   return inTransaction(session, async (tx) => {
     const at = tx.now().toISOString()
-    const hash = contentHash(post)
-    const meta = JSON.stringify({ ...(post.meta ?? {}), metrics: post.metrics ?? {} })
-    const existing = await tx.db
-      .selectFrom('posts')
-      .select(['id', 'version', 'content_hash', 'meta'])
-      .where('source_id', '=', post.sourceId)
-      .where('external_id', '=', post.externalId)
-      .executeTakeFirst()
-
-    if (existing && existing.content_hash === hash) {
-      if (existing.meta !== meta) await tx.db.updateTable('posts').set({ meta }).where('id', '=', existing.id).execute()
-      return { id: existing.id, version: existing.version, change: 'unchanged' }
+    const known = new Map<string, { id: number; version: number; content_hash: string; meta: string }>()
+    const keyOf = (sourceId: string, externalId: string) => `${sourceId}\u0000${externalId}`
+    for (const [sourceId, ids] of groupBy(posts)) {
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const rows = await tx.db
+          .selectFrom('posts')
+          .select(['id', 'external_id', 'version', 'content_hash', 'meta'])
+          .where('source_id', '=', sourceId)
+          .where('external_id', 'in', ids.slice(i, i + CHUNK))
+          .execute()
+        for (const row of rows) known.set(keyOf(sourceId, row.external_id), row)
+      }
     }
 
-    const version = existing ? existing.version + 1 : 1
-    const fields = {
-      url: post.url ?? null,
-      title: post.title,
-      body: post.body,
-      author: post.author ?? null,
-      published_at: post.publishedAt ?? null,
-      updated_at: at,
-      version,
-      content_hash: hash,
-      meta,
+    const results: UpsertResult[] = []
+    const versions: Array<Insertable<PostVersionsTable>> = []
+    const events: Array<{ post: CapturedPost; id: number; version: number; hash: string; revised: boolean }> = []
+    for (const post of posts) {
+      const key = keyOf(post.sourceId, post.externalId)
+      const hash = contentHash(post)
+      const meta = JSON.stringify({ ...(post.meta ?? {}), metrics: post.metrics ?? {} })
+      const existing = known.get(key)
+      if (existing && existing.content_hash === hash) {
+        if (existing.meta !== meta) {
+          await tx.db.updateTable('posts').set({ meta }).where('id', '=', existing.id).execute()
+          existing.meta = meta
+        }
+        results.push({ id: existing.id, version: existing.version, change: 'unchanged' })
+        continue
+      }
+      const version = existing ? existing.version + 1 : 1
+      const fields = {
+        url: post.url ?? null,
+        title: post.title,
+        body: post.body,
+        author: post.author ?? null,
+        published_at: post.publishedAt ?? null,
+        updated_at: at,
+        version,
+        content_hash: hash,
+        meta,
+      }
+      let id: number
+      if (existing) {
+        id = existing.id
+        await tx.db.updateTable('posts').set(fields).where('id', '=', id).execute()
+      } else {
+        const inserted = await tx.db
+          .insertInto('posts')
+          .values({ ...fields, source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        id = inserted.id
+      }
+      known.set(key, { id, version, content_hash: hash, meta })
+      versions.push({ post_id: id, version, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
+      events.push({ post, id, version, hash, revised: existing !== undefined })
+      results.push({ id, version, change: existing ? 'updated' : 'new' })
     }
-    let id: number
-    if (existing) {
-      id = existing.id
-      await tx.db.updateTable('posts').set(fields).where('id', '=', id).execute()
-    } else {
-      const inserted = await tx.db
-        .insertInto('posts')
-        .values({ ...fields, source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })
-        .returning('id')
-        .executeTakeFirstOrThrow()
-      id = inserted.id
-    }
-    await tx.db
-      .insertInto('post_versions')
-      .values({ post_id: id, version, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
-      .execute()
-    await appendEvent(tx, {
-      stream: `post:${id}`,
-      type: existing ? 'post.revised' : 'post.captured',
-      actor: `system:crawler`,
-      payload: { postId: id, sourceId: post.sourceId, externalId: post.externalId, version, contentHash: hash },
-    })
-    return { id, version, change: existing ? 'updated' : 'new' }
+    for (let i = 0; i < versions.length; i += CHUNK) await tx.db.insertInto('post_versions').values(versions.slice(i, i + CHUNK)).execute()
+    await appendEvents(
+      tx,
+      events.map((e) => ({
+        stream: `post:${e.id}`,
+        type: e.revised ? 'post.revised' : 'post.captured',
+        actor: 'system:crawler',
+        payload: { postId: e.id, sourceId: e.post.sourceId, externalId: e.post.externalId, version: e.version, contentHash: e.hash },
+      })),
+    )
+    return results
   })
+}
+
+const CHUNK = 500
+
+function groupBy(posts: CapturedPost[]): Map<string, string[]> {
+  const bySource = new Map<string, string[]>()
+  for (const post of posts) {
+    const ids = bySource.get(post.sourceId) ?? []
+    ids.push(post.externalId)
+    bySource.set(post.sourceId, ids)
+  }
+  return bySource
 }
 
 export function toPost(row: PostRow): Post {
