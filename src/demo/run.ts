@@ -40,6 +40,18 @@ export function demoSources(replicaUrl: string): Array<Record<string, unknown>> 
     { id: 'weibo-pingfang', kind: 'weibo', name: '微博：平房区相关（复制站）', schedule: '15 * * * *', baseUrl: `${replicaUrl}/weibo`, options: { users: ['6000000001', '6000000002'], keywords: ['平房区'] } },
     { id: 'wechat-pingfang-daxiaoshi', kind: 'wechat', name: '平房大小事（复制站）', schedule: '*/30 * * * *', url: `${replicaUrl}/wechat/feeds/pingfangdaxiaoshi.atom`, options: { account: '平房大小事' } },
     { id: 'local-news', kind: 'rss', name: '平房区融媒体中心（复制站）', schedule: '0 */2 * * *', url: `${replicaUrl}/news/rss.xml` },
+    {
+      id: 'pingfang-gov',
+      kind: 'html',
+      name: '平房区政府信息公开（复制站）',
+      schedule: '0 8-20/2 * * *',
+      url: `${replicaUrl}/gov/xxgk/list_1.html`,
+      options: {
+        list: { item: 'ul.list > li', link: 'a', date: 'span.date' },
+        next: 'a:contains("下一页")',
+        detail: { title: 'h1', body: '#zoom', date: '.info span:contains("发布时间")', author: '.info span:contains("来源")' },
+      },
+    },
   ]
   return all.filter((source) => adapterFor(source.kind) !== undefined)
 }
@@ -52,7 +64,7 @@ export function demoSources(replicaUrl: string): Array<Record<string, unknown>> 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const say = options.onProgress ?? (() => undefined)
   const dir = options.dir ? resolve(options.dir) : await mkdtemp(join(tmpdir(), 'lianxin-demo-'))
-  const replica = await startReplica({ port: 0, crawlDelay: 0.1 })
+  const replica = await startReplica({ port: 0, crawlDelay: 0.05 })
   try {
     say(`replica sources on ${replica.url}`)
     const configFile = join(dir, 'lianxin.yaml')
