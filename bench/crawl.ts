@@ -70,8 +70,8 @@ export async function crawlBench(options: { extraItems?: number } = {}): Promise
     const pages = requests.length
     const r = pipeline.ms / baseline.ms
     return [
-      line('crawl: pipeline (lianxin)', { requests: pages, posts, ms: pipeline.ms.toFixed(0), 'pages/s': rate(pages, pipeline.ms), 'posts/s': rate(posts, pipeline.ms), 'peak RSS MB': pipeline.peakRssMb.toFixed(0) }),
-      line('crawl: baseline (bare got+cheerio)', { requests: baseline.value, ms: baseline.ms.toFixed(0), 'pages/s': rate(pages, baseline.ms), 'peak RSS MB': baseline.peakRssMb.toFixed(0) }),
+      line('crawl: pipeline (lianxin)', { requests: pages, posts, ms: pipeline.ms.toFixed(0), 'cpu ms': pipeline.cpuMs.toFixed(0), 'pages/s': rate(pages, pipeline.ms), 'posts/s': rate(posts, pipeline.ms), 'peak RSS MB': pipeline.peakRssMb.toFixed(0) }),
+      line('crawl: baseline (bare got+cheerio)', { requests: baseline.value, ms: baseline.ms.toFixed(0), 'cpu ms': baseline.cpuMs.toFixed(0), 'pages/s': rate(pages, baseline.ms), 'peak RSS MB': baseline.peakRssMb.toFixed(0) }),
       line('crawl: sources', Object.fromEntries(pipeline.value.sources.map((s) => [s.id, `${s.status}/${s.pages}p/${s.new}n`]))),
       verdict(r < 1.5, `crawl overhead ratio ${ratio(pipeline.ms, baseline.ms)} (target < 1.5x)`),
     ]

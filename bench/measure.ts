@@ -3,6 +3,8 @@
 export interface Measured<T> {
   value: T
   ms: number
+  /** CPU time (user + system) of this process while it ran, in ms. */
+  cpuMs: number
   /** Peak resident set size seen while it ran, in MB. */
   peakRssMb: number
 }
@@ -15,11 +17,13 @@ export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
     peak = Math.max(peak, process.memoryUsage.rss())
   }, 20)
   const start = process.hrtime.bigint()
+  const cpu = process.cpuUsage()
   try {
     const value = await fn()
     const ms = Number(process.hrtime.bigint() - start) / 1e6
+    const used = process.cpuUsage(cpu)
     peak = Math.max(peak, process.memoryUsage.rss())
-    return { value, ms, peakRssMb: peak / 1024 / 1024 }
+    return { value, ms, cpuMs: (used.user + used.system) / 1000, peakRssMb: peak / 1024 / 1024 }
   } finally {
     clearInterval(sampler)
   }

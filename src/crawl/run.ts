@@ -1,6 +1,6 @@
 import type { LianxinConfig, Source } from '../config/schema.js'
 import { NotFoundError, SourceError, describeError } from '../errors.js'
-import { upsertPosts, findPost, contentHash, saveRawPage, type PostChange } from '../store/posts.js'
+import { upsertPosts, findPost, contentHash, saveRawPages, type PostChange } from '../store/posts.js'
 import type { Session } from '../store/session.js'
 import { ensureSource, getCheckpoint, getSource, recordSourceRun, saveCheckpoint } from '../store/sources.js'
 import type { Store } from '../store/store.js'
@@ -186,10 +186,10 @@ async function crawlSource(store: Store, config: LianxinConfig, source: Source, 
 async function commitPage(store: Store, sourceId: string, page: CrawlPage): Promise<PostChange[]> {
   return store.transaction(async (db) => {
     const tx: Session = { db, now: store.now }
-    let rawId: number | null = null
-    for (const res of page.raw ?? []) {
-      rawId = await saveRawPage(tx, { sourceId, url: res.url, status: res.status, contentType: res.contentType, body: res.body })
-    }
+    // Every post of the page points at the page's first response (the list page); the others
+    // (detail pages) follow it in raw_pages, stored in the same statement.
+    const rawIds = await saveRawPages(tx, (page.raw ?? []).map((res) => ({ sourceId, url: res.url, status: res.status, contentType: res.contentType, body: res.body })))
+    const rawId = rawIds[0] ?? null
     const results = await upsertPosts(tx, page.posts.map((post) => ({ ...post, sourceId })), rawId)
     await saveCheckpoint(tx, sourceId, page.scope, page.cursor)
     return results.map((r) => r.change)

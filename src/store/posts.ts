@@ -1,4 +1,5 @@
-import { gzipSync, gunzipSync } from 'node:zlib'
+import { gunzipSync, gzip } from 'node:zlib'
+import { promisify } from 'node:util'
 import { canonicalJson, sha256Hex } from '../audit/canonical.js'
 import type { Insertable } from 'kysely'
 import { appendEvents } from './events.js'
@@ -97,48 +98,67 @@ export async function upsertPosts(session: Session, posts: CapturedPost[], rawPa
     const results: UpsertResult[] = []
     const versions: Array<Insertable<PostVersionsTable>> = []
     const events: Array<{ post: CapturedPost; id: number; version: number; hash: string; revised: boolean }> = []
-    for (const post of posts) {
+    // Posts seen for the first time go in one multi-row insert; a post repeated within the batch
+    // waits for a second pass, where it is an update of the first.
+    const fresh: Array<{ post: CapturedPost; hash: string; meta: string; slot: number }> = []
+    const later: number[] = []
+    const pending = new Set<string>()
+    for (const [index, post] of posts.entries()) {
       const key = keyOf(post.sourceId, post.externalId)
+      if (pending.has(key)) {
+        later.push(index)
+        results.push(PLACEHOLDER)
+        continue
+      }
       const hash = contentHash(post)
       const meta = JSON.stringify({ ...(post.meta ?? {}), metrics: post.metrics ?? {} })
-      const existing = known.get(key)
-      if (existing && existing.content_hash === hash) {
+      if (!known.has(key)) {
+        pending.add(key)
+        fresh.push({ post, hash, meta, slot: index })
+        results.push(PLACEHOLDER)
+        continue
+      }
+      results.push(await apply(post, hash, meta))
+    }
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const chunk = fresh.slice(i, i + CHUNK)
+      const inserted = await tx.db
+        .insertInto('posts')
+        .values(chunk.map(({ post, hash, meta }) => ({ ...postFields(post, hash, meta, 1, at), source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })))
+        .returning(['id', 'source_id', 'external_id'])
+        .execute()
+      const ids = new Map(inserted.map((row) => [keyOf(row.source_id, row.external_id), row.id]))
+      for (const { post, hash, meta, slot } of chunk) {
+        const id = ids.get(keyOf(post.sourceId, post.externalId)) as number
+        known.set(keyOf(post.sourceId, post.externalId), { id, version: 1, content_hash: hash, meta })
+        versions.push({ post_id: id, version: 1, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
+        events.push({ post, id, version: 1, hash, revised: false })
+        results[slot] = { id, version: 1, change: 'new' }
+      }
+    }
+    for (const index of later) {
+      const post = posts[index] as CapturedPost
+      results[index] = await apply(post, contentHash(post), JSON.stringify({ ...(post.meta ?? {}), metrics: post.metrics ?? {} }))
+    }
+
+    /** A post already stored: unchanged (metrics refreshed) or a new version. */
+    async function apply(post: CapturedPost, hash: string, meta: string): Promise<UpsertResult> {
+      const existing = known.get(keyOf(post.sourceId, post.externalId)) as { id: number; version: number; content_hash: string; meta: string }
+      if (existing.content_hash === hash) {
         if (existing.meta !== meta) {
           await tx.db.updateTable('posts').set({ meta }).where('id', '=', existing.id).execute()
           existing.meta = meta
         }
-        results.push({ id: existing.id, version: existing.version, change: 'unchanged' })
-        continue
+        return { id: existing.id, version: existing.version, change: 'unchanged' }
       }
-      const version = existing ? existing.version + 1 : 1
-      const fields = {
-        url: post.url ?? null,
-        title: post.title,
-        body: post.body,
-        author: post.author ?? null,
-        published_at: post.publishedAt ?? null,
-        updated_at: at,
-        version,
-        content_hash: hash,
-        meta,
-      }
-      let id: number
-      if (existing) {
-        id = existing.id
-        await tx.db.updateTable('posts').set(fields).where('id', '=', id).execute()
-      } else {
-        const inserted = await tx.db
-          .insertInto('posts')
-          .values({ ...fields, source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })
-          .returning('id')
-          .executeTakeFirstOrThrow()
-        id = inserted.id
-      }
-      known.set(key, { id, version, content_hash: hash, meta })
-      versions.push({ post_id: id, version, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
-      events.push({ post, id, version, hash, revised: existing !== undefined })
-      results.push({ id, version, change: existing ? 'updated' : 'new' })
+      const version = existing.version + 1
+      await tx.db.updateTable('posts').set(postFields(post, hash, meta, version, at)).where('id', '=', existing.id).execute()
+      Object.assign(existing, { version, content_hash: hash, meta })
+      versions.push({ post_id: existing.id, version, captured_at: at, content_hash: hash, title: post.title, body: post.body, meta, raw_page_id: rawPageId })
+      events.push({ post, id: existing.id, version, hash, revised: true })
+      return { id: existing.id, version, change: 'updated' }
     }
+
     for (let i = 0; i < versions.length; i += CHUNK) await tx.db.insertInto('post_versions').values(versions.slice(i, i + CHUNK)).execute()
     await appendEvents(
       tx,
@@ -153,7 +173,22 @@ export async function upsertPosts(session: Session, posts: CapturedPost[], rawPa
   })
 }
 
-const CHUNK = 500
+const CHUNK = 200
+const PLACEHOLDER: UpsertResult = { id: 0, version: 0, change: 'unchanged' }
+
+function postFields(post: CapturedPost, hash: string, meta: string, version: number, at: string) {
+  return {
+    url: post.url ?? null,
+    title: post.title,
+    body: post.body,
+    author: post.author ?? null,
+    published_at: post.publishedAt ?? null,
+    updated_at: at,
+    version,
+    content_hash: hash,
+    meta,
+  }
+}
 
 function groupBy(posts: CapturedPost[]): Map<string, string[]> {
   const bySource = new Map<string, string[]>()
@@ -234,25 +269,51 @@ export async function markTriaged(session: Session, postId: number, version: num
 }
 
 /** Keeps a fetched body, gzip-compressed, for re-parsing after a parser fix. */
-export async function saveRawPage(
-  session: Session,
-  page: { sourceId: string; url: string; status: number; contentType: string | null; body: Uint8Array },
-): Promise<number> {
-  const row = await session.db
+export interface RawPage {
+  sourceId: string
+  url: string
+  status: number
+  contentType: string | null
+  body: Uint8Array
+}
+
+export async function saveRawPage(session: Session, page: RawPage): Promise<number> {
+  return (await saveRawPages(session, [page]))[0] as number
+}
+
+/** Keeps fetched bodies, gzip-compressed in parallel, in one insert; returns their ids in order. */
+export async function saveRawPages(session: Session, pages: RawPage[]): Promise<number[]> {
+  if (pages.length === 0) return []
+  const fetchedAt = session.now().toISOString()
+  const compressed = await Promise.all(pages.map((p) => compress(p.body)))
+  const rows = await session.db
     .insertInto('raw_pages')
-    .values({
-      source_id: page.sourceId,
-      url: page.url,
-      fetched_at: session.now().toISOString(),
-      status: page.status,
-      content_type: page.contentType,
-      sha256: sha256Hex(page.body),
-      // Level 1: raw pages are kept for re-parsing, not for size records; it is several times faster.
-      body_gz: gzipSync(page.body, { level: 1 }),
-    })
+    .values(
+      pages.map((page, i) => ({
+        source_id: page.sourceId,
+        url: page.url,
+        fetched_at: fetchedAt,
+        status: page.status,
+        content_type: page.contentType,
+        sha256: sha256Hex(page.body),
+        body_gz: compressed[i] as Buffer,
+      })),
+    )
     .returning('id')
-    .executeTakeFirstOrThrow()
-  return row.id
+    .execute()
+  // Both SQLite and PostgreSQL hand back the ids of one multi-row insert in VALUES order here;
+  // sort anyway, since identity values are increasing within one statement.
+  return rows.map((r) => r.id).sort((a, b) => a - b)
+}
+
+const gzipAsync = promisify(gzip)
+
+/**
+ * Level 1 (raw pages are kept for re-parsing, not for archival size: several times faster than
+ * the default), on libuv's thread pool so the crawl's main thread goes on parsing meanwhile.
+ */
+export async function compress(body: Uint8Array): Promise<Buffer> {
+  return gzipAsync(body, { level: 1 })
 }
 
 export async function readRawPage(session: Session, id: number): Promise<{ url: string; contentType: string | null; body: Buffer } | undefined> {
