@@ -1,5 +1,6 @@
 import { canonicalJson } from '../audit/canonical.js'
 import { eventHash } from '../audit/chain.js'
+import { insertRows } from './bulk.js'
 import { inTransaction, type Session } from './session.js'
 import type { EventRow } from './types.js'
 
@@ -80,7 +81,7 @@ export async function appendEvents<P>(session: Session, inputs: Array<NewEvent &
       if (input.key !== undefined) existing.set(input.key, row)
       results.push({ event: toStoredEvent<P>(row), created: true })
     }
-    for (let i = 0; i < rows.length; i += CHUNK) await db.insertInto('events').values(rows.slice(i, i + CHUNK)).execute()
+    for (let i = 0; i < rows.length; i += CHUNK) await insertRows(db, 'events', rows.slice(i, i + CHUNK) as unknown as Array<Record<string, unknown>>)
     if (rows.length > 0) await db.updateTable('chain_head').set(head).where('id', '=', 1).execute()
     return results
   })

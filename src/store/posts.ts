@@ -2,6 +2,7 @@ import { gunzipSync, gzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { canonicalJson, sha256Hex } from '../audit/canonical.js'
 import type { Insertable } from 'kysely'
+import { insertRows } from './bulk.js'
 import { appendEvents } from './events.js'
 import { inTransaction, type Session } from './session.js'
 import type { PostRow, PostVersionsTable } from './types.js'
@@ -122,12 +123,13 @@ export async function upsertPosts(session: Session, posts: CapturedPost[], rawPa
     }
     for (let i = 0; i < fresh.length; i += CHUNK) {
       const chunk = fresh.slice(i, i + CHUNK)
-      const inserted = await tx.db
-        .insertInto('posts')
-        .values(chunk.map(({ post, hash, meta }) => ({ ...postFields(post, hash, meta, 1, at), source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })))
-        .returning(['id', 'source_id', 'external_id'])
-        .execute()
-      const ids = new Map(inserted.map((row) => [keyOf(row.source_id, row.external_id), row.id]))
+      const inserted = await insertRows(
+        tx.db,
+        'posts',
+        chunk.map(({ post, hash, meta }) => ({ ...postFields(post, hash, meta, 1, at), source_id: post.sourceId, external_id: post.externalId, first_seen_at: at, triaged_version: null })),
+        ['id', 'source_id', 'external_id'],
+      )
+      const ids = new Map(inserted.map((row) => [keyOf(row.source_id as string, row.external_id as string), Number(row.id)]))
       for (const { post, hash, meta, slot } of chunk) {
         const id = ids.get(keyOf(post.sourceId, post.externalId)) as number
         known.set(keyOf(post.sourceId, post.externalId), { id, version: 1, content_hash: hash, meta })
@@ -159,7 +161,7 @@ export async function upsertPosts(session: Session, posts: CapturedPost[], rawPa
       return { id: existing.id, version, change: 'updated' }
     }
 
-    for (let i = 0; i < versions.length; i += CHUNK) await tx.db.insertInto('post_versions').values(versions.slice(i, i + CHUNK)).execute()
+    for (let i = 0; i < versions.length; i += CHUNK) await insertRows(tx.db, 'post_versions', versions.slice(i, i + CHUNK))
     await appendEvents(
       tx,
       events.map((e) => ({
@@ -286,24 +288,22 @@ export async function saveRawPages(session: Session, pages: RawPage[]): Promise<
   if (pages.length === 0) return []
   const fetchedAt = session.now().toISOString()
   const compressed = await Promise.all(pages.map((p) => compress(p.body)))
-  const rows = await session.db
-    .insertInto('raw_pages')
-    .values(
-      pages.map((page, i) => ({
-        source_id: page.sourceId,
-        url: page.url,
-        fetched_at: fetchedAt,
-        status: page.status,
-        content_type: page.contentType,
-        sha256: sha256Hex(page.body),
-        body_gz: compressed[i] as Buffer,
-      })),
-    )
-    .returning('id')
-    .execute()
-  // Both SQLite and PostgreSQL hand back the ids of one multi-row insert in VALUES order here;
-  // sort anyway, since identity values are increasing within one statement.
-  return rows.map((r) => r.id).sort((a, b) => a - b)
+  const rows = await insertRows(
+    session.db,
+    'raw_pages',
+    pages.map((page, i) => ({
+      source_id: page.sourceId,
+      url: page.url,
+      fetched_at: fetchedAt,
+      status: page.status,
+      content_type: page.contentType,
+      sha256: sha256Hex(page.body),
+      body_gz: compressed[i] as Buffer,
+    })),
+    ['id'],
+  )
+  // Identity values grow within one statement, so sorted ids are in VALUES order.
+  return rows.map((r) => Number(r.id)).sort((a, b) => a - b)
 }
 
 const gzipAsync = promisify(gzip)
