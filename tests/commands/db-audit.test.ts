@@ -20,7 +20,7 @@ describe('lianxin db migrate and audit verify', () => {
     expect(first.json()).toMatchObject({ applied: ['0001-initial', '0002-triage'], current: '0002-triage' })
     expect(first.json<{ database: string }>().database).toContain(join(dir, 'lianxin.sqlite'))
     const second = await runCli(['db', 'migrate'], { cwd: dir })
-    expect(second.stdout).toMatch(/up to date \(0001-initial\)/)
+    expect(second.stdout).toMatch(/up to date \(0002-triage\)/)
   })
 
   it('verifies an intact log, then exits 7 naming the changed event', async () => {

@@ -15,6 +15,9 @@ export type ClockName = (typeof CLOCK_NAMES)[number]
 
 /** Source kinds; each has an adapter that validates its own `options`. */
 export const SOURCE_KINDS = ['liuyan', 'weibo', 'wechat', 'rss', 'html', 'browser'] as const
+/** Source kinds whose posts are citizens' own: each new post opens a ticket unless `tickets: false`. */
+export const CITIZEN_SOURCE_KINDS: readonly string[] = ['liuyan', 'weibo', 'wechat']
+
 /** Source kinds that fetch one given page or feed, so they need `url`. */
 export const URL_SOURCE_KINDS: readonly string[] = ['rss', 'html', 'browser']
 
@@ -102,6 +105,12 @@ export const sourceSchema = z
     url: httpUrl.optional(),
     /** Per-source override of crawl.respectRobots. */
     respectRobots: z.boolean({ error: 'expected true or false' }).optional(),
+    /**
+     * Open a ticket for each new post. Default: yes for citizens' channels (liuyan, weibo,
+     * wechat), no for news and notices (rss, html, browser), which are still triaged, matched
+     * as duplicates and counted in hotspots.
+     */
+    tickets: z.boolean({ error: 'expected true or false' }).optional(),
     /** Kind-specific settings, validated by the source adapter. */
     options: emptyAsDefault(z.record(z.string(), z.unknown(), { error: 'expected a mapping of options' }).default({})),
   })
