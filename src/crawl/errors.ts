@@ -26,8 +26,11 @@ export class RetryableFetchError extends SourceError {
 
 /** The server answered, but not with anything usable (404, a body we cannot parse). */
 export class BadResponseError extends SourceError {
-  constructor(message: string, options: LianxinErrorOptions = {}) {
+  /** The HTTP status, when the status itself was the problem (404, 410…). */
+  readonly status: number | undefined
+  constructor(message: string, options: LianxinErrorOptions & { status?: number } = {}) {
     super(message, { ...options, code: 'BAD_RESPONSE' })
+    this.status = options.status
   }
 }
 

@@ -181,7 +181,7 @@ export class Fetcher {
       const error = new RetryableFetchError(`${where} answered HTTP ${status}`)
       return retryAfter !== undefined && retryAfter <= this.options.maxRetryAfterMs ? { error, waitMs: retryAfter } : { error }
     }
-    throw new BadResponseError(`${where} answered HTTP ${status}`)
+    throw new BadResponseError(`${where} answered HTTP ${status}`, { status })
   }
 
   private blockedBy429(url: URL, res: FetchResponse | RetryableFetchError, retryAfterMs: number): BlockedError {

@@ -107,8 +107,7 @@ async function fetchItem(ctx: AdapterContext<PageDescription>, loader: PageLoade
       ctx.log(`skipped ${item.href}: robots.txt disallows it`)
       return { skipped: 'robots' }
     }
-    // The fetcher reports a 404/410 as a BadResponseError naming the status.
-    if (err instanceof BadResponseError && /\bHTTP (404|410)\b/.test(err.message)) {
+    if (err instanceof BadResponseError && (err.status === 404 || err.status === 410)) {
       ctx.log(`skipped ${item.href}: the page is gone (${err.message})`)
       return { skipped: 'gone' }
     }
