@@ -6,6 +6,8 @@ import { crawlBench } from './crawl.js'
 
 const suites: Record<string, () => Promise<string[]>> = {
   crawl: () => crawlBench(),
+  dedup: async () => (await import('./dedup.js')).dedupBench(),
+  'hotspots-teddy': async () => (await import('./hotspots-teddy.js')).hotspotsTeddyBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))
