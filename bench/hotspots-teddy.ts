@@ -2,7 +2,7 @@
  * Hotspots on real messages: the 4,306 unlabelled messages of the 2020 Teddy Cup problem C
  * (a provincial 问政 board, places anonymised as A市, A3区…), read from /work/shared/datasets
  * (never copied into the repository, never used by `npm test`). Topics and urgency come from
- * the keyword triage (`basicTriage`), places from the anonymised names in the text, likes are
+ * the shipped triage (default topic model and urgency lexicon), places from the anonymised names in the text, likes are
  * the engagement. Prints the top 10 hotspots with sizes and representative titles, and the time
  * of the LSH clustering against brute-force pairwise clustering of the same fingerprints,
  * measured in the same run.
@@ -12,7 +12,8 @@ import { join } from 'node:path'
 import { createTokenizer } from '../classifiers/tokenize.js'
 import { parseConfig } from '../src/config/load.js'
 import { packagePath } from '../src/paths.js'
-import { basicTriage } from '../src/triage/basic.js'
+import { triage as triagePost } from '../src/triage/engine.js'
+import { createEngine } from '../src/triage/factory.js'
 import { DUPLICATE_DISTANCE, MemoryDuplicateIndex, postText } from '../src/triage/dedup/index.js'
 import { hamming, simhash, type SimHash } from '../src/triage/dedup/simhash.js'
 import { findHotspotsIn, type HotspotPost } from '../src/triage/hotspots.js'
@@ -80,8 +81,10 @@ export async function hotspotsTeddyBench(): Promise<string[]> {
   const tokenizer = createTokenizer()
   const hashing = await measure(async () => messages.map((m) => simhash(tokenizer, postText(m.title, m.body))))
   const hashes = hashing.value
+  const engine = await createEngine(config)
   const posts: HotspotPost[] = messages.map((m, i) => {
-    const triage = basicTriage(config, `${m.title}\n${m.body}`)
+    const result = triagePost(engine, { title: m.title, body: m.body }, new Date(`${m.time.replace(' ', 'T')}+08:00`))
+    const triage = { topic: result.topic.label, urgency: result.urgency.level }
     return {
       id: Number(m.id),
       title: m.title,

@@ -6,6 +6,8 @@ import { crawlBench } from './crawl.js'
 
 const suites: Record<string, () => Promise<string[]>> = {
   crawl: () => crawlBench(),
+  topic: async () => (await import('./topic.js')).topicBench(),
+  triage: async () => (await import('./triage.js')).triageBench(),
   dedup: async () => (await import('./dedup.js')).dedupBench(),
   'hotspots-teddy': async () => (await import('./hotspots-teddy.js')).hotspotsTeddyBench(),
 }

@@ -12,7 +12,8 @@ import { verifyChain } from '../audit/verify.js'
 import { Store } from '../store/store.js'
 import { listTickets, type TicketSummary } from '../store/tickets.js'
 import { sortBoard } from '../tickets/board.js'
-import { triagePending, type TriageRunSummary } from '../triage/pipeline.js'
+import { createEngine, createMatcher } from '../triage/factory.js'
+import { triagePending, type TriageRunSummary } from '../triage/run.js'
 import type { LianxinConfig } from '../config/schema.js'
 
 export interface DemoOptions {
@@ -28,7 +29,7 @@ export interface DemoResult {
   database: string
   replica: string
   crawl: CrawlSummary
-  triage: TriageRunSummary
+  triage: Omit<TriageRunSummary, 'posts'>
   board: TicketSummary[]
   audit: { ok: boolean; events: number; head: { seq: number; hash: string } }
 }
@@ -79,8 +80,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       say(`store ${store.describe()}`)
       const crawl = await runCrawl(store, loaded.config, options.onCrawlProgress ? { onProgress: options.onCrawlProgress } : {})
       say(`crawled ${crawl.totals.pages} pages: ${crawl.totals.new} new posts, ${crawl.totals.updated} updated`)
-      const triage = await triagePending(store, loaded.config)
-      say(`triaged ${triage.triaged} posts: ${triage.ticketsOpened} tickets opened, ${triage.attached} attached to existing cases`)
+      const engine = await createEngine(loaded.config)
+      const triage = await triagePending(store, engine, createMatcher(engine))
+      say(`triaged ${triage.triaged} posts: ${triage.ticketsOpened} tickets opened, ${triage.duplicates} linked to an existing case as near-duplicates, ${triage.watched} news and notices watched`)
       const board = sortBoard(await listTickets(store, { status: openStatuses(loaded.config) }))
       const report = await verifyChain(store)
       return {
@@ -89,7 +91,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         database: store.describe(),
         replica: replica.url,
         crawl,
-        triage,
+        triage: { triaged: triage.triaged, ticketsOpened: triage.ticketsOpened, attached: triage.attached, duplicates: triage.duplicates, watched: triage.watched },
         board,
         audit: { ok: report.ok, events: report.events, head: report.head },
       }

@@ -1,0 +1,97 @@
+import type { Tokenizer } from '../../classifiers/tokenize.js'
+import type { LianxinConfig } from '../config/schema.js'
+import type { Gazetteer, PlaceResult } from './place.js'
+import { route, type Routing } from './routing.js'
+
+/** What a topic model says about a text. */
+export interface TopicPrediction {
+  label: string
+  /** 0–1 confidence of the label. */
+  score: number
+  /** The next best labels. */
+  alternatives: Array<{ label: string; score: number }>
+  /** The features that pushed the text towards the label, strongest first (for --explain). */
+  evidence: string[]
+}
+
+export interface TopicModel {
+  id: string
+  labels: readonly string[]
+  predict(text: string, tokens: readonly string[]): TopicPrediction
+}
+
+export interface UrgencyCue {
+  group: string
+  cue: string
+  weight: number
+  note?: string
+}
+
+export interface UrgencyAssessment {
+  level: '特急' | '紧急' | '一般'
+  score: number
+  cues: UrgencyCue[]
+}
+
+/** Earlier posts by the same author or about the same community (repeat posting raises urgency). */
+export interface UrgencyHistory {
+  sameAuthor?: number
+  samePlace?: number
+}
+
+export type UrgencyScorer = (text: string, context: { now: Date; history?: UrgencyHistory }) => UrgencyAssessment
+
+export interface TriageEngine {
+  config: LianxinConfig
+  tokenizer: Tokenizer
+  topic: TopicModel
+  urgency: UrgencyScorer
+  gazetteer: Gazetteer
+}
+
+export interface TriageInput {
+  title: string
+  body: string
+  history?: UrgencyHistory
+}
+
+export interface TriageResult {
+  model: string
+  topic: TopicPrediction
+  urgency: UrgencyAssessment
+  place: PlaceResult
+  routing: Routing
+}
+
+/**
+ * The whole triage of one post, pure and synchronous: tokenize once, then topic, urgency, place
+ * and "10+N" routing, each with the reasons a person can read.
+ */
+export function triage(engine: TriageEngine, input: TriageInput, now: Date): TriageResult {
+  const text = `${input.title}\n${input.body}`
+  const tokens = engine.tokenizer.tokens(text)
+  const topic = engine.topic.predict(text, tokens)
+  const place = engine.gazetteer.locate(input.title, input.body)
+  const urgency = engine.urgency(engine.tokenizer.normalise(text), { now, ...(input.history ? { history: input.history } : {}) })
+  const routing = route(engine.config, topic.label, topic.score, place)
+  return { model: engine.topic.id, topic, urgency, place, routing }
+}
+
+/** The lines `--explain` prints: why this topic, this urgency and this owner. */
+export function explain(result: TriageResult): string[] {
+  const lines = [
+    `topic   ${result.topic.label} (${pct(result.topic.score)}; next: ${result.topic.alternatives.map((a) => `${a.label} ${pct(a.score)}`).join(', ') || '-'})`,
+    ...(result.topic.evidence.length > 0 ? [`        because of: ${result.topic.evidence.join('、')}`] : []),
+    `urgency ${result.urgency.level} (score ${result.urgency.score.toFixed(1)})`,
+    ...result.urgency.cues.map((c) => `        ${c.group}: "${c.cue}" ${c.weight >= 0 ? '+' : ''}${c.weight.toFixed(1)}${c.note ? ` (${c.note})` : ''}`),
+    `place   ${result.place.zoneName ?? 'unknown'}${result.place.community ? ` / ${result.place.community}` : ''} (${pct(result.place.confidence)})`,
+    ...result.place.reasons.map((r) => `        ${r}`),
+    `owner   ${result.routing.lead.name} leads${result.routing.assist.length > 0 ? `; ${result.routing.assist.map((a) => a.name).join('、')} assist` : ''} (${pct(result.routing.confidence)})`,
+    ...result.routing.reasons.map((r) => `        ${r}`),
+  ]
+  return lines
+}
+
+function pct(x: number): string {
+  return `${Math.round(x * 100)}%`
+}

@@ -1,0 +1,178 @@
+import { CITIZEN_SOURCE_KINDS } from '../config/sections/operations.js'
+import { appendEvent } from '../store/events.js'
+import { listPosts, markTriaged, type Post } from '../store/posts.js'
+import type { Session } from '../store/session.js'
+import type { Store } from '../store/store.js'
+import { linkPost, openTicket, ticketForPost } from '../store/tickets.js'
+import { triage, type TriageEngine, type TriageResult, type UrgencyHistory } from './engine.js'
+
+/** Finds earlier near-duplicates of a post version and remembers its fingerprint. */
+export interface DuplicateMatcher {
+  match(session: Session, post: { id: number; version: number; title: string; body: string; at: Date }): Promise<Array<{ postId: number; distance: number }>>
+}
+
+export type TriageOutcome = 'opened' | 'attached' | 'duplicate' | 'watched'
+
+export interface TriagedPost {
+  postId: number
+  version: number
+  outcome: TriageOutcome
+  ticketId: number | null
+  duplicateOf: number | null
+  result: TriageResult
+}
+
+export interface TriageRunSummary {
+  triaged: number
+  ticketsOpened: number
+  /** Revised posts whose case already existed. */
+  attached: number
+  /** New posts linked to the case of an earlier near-duplicate. */
+  duplicates: number
+  /** Posts of news and notice sources: triaged, not ticketed. */
+  watched: number
+  posts: TriagedPost[]
+}
+
+export interface TriageRunOptions {
+  onProgress?: (done: number, total: number) => void
+  /** Posts handled per transaction. @default 100 */
+  batchSize?: number
+}
+
+/**
+ * Triages every post whose current version has not been triaged: the result is stored
+ * (triage_results and a `post.triaged` event), the post is matched against earlier
+ * near-duplicates, and then either linked to the existing case (a revision, or the same
+ * complaint from another source), given a new ticket routed by "10+N", or — for news and
+ * notice sources — only watched. Idempotent: every write has a key, and a crash mid-way leaves
+ * the remaining posts untriaged for the next run.
+ */
+export async function triagePending(store: Store, engine: TriageEngine, matcher: DuplicateMatcher, options: TriageRunOptions = {}): Promise<TriageRunSummary> {
+  const pending = await listPosts(store, { untriaged: true })
+  const sources = new Map(engine.config.sources.map((s) => [s.id, s]))
+  const summary: TriageRunSummary = { triaged: 0, ticketsOpened: 0, attached: 0, duplicates: 0, watched: 0, posts: [] }
+  const size = options.batchSize ?? 100
+  for (let i = 0; i < pending.length; i += size) {
+    const batch = pending.slice(i, i + size)
+    await store.transaction(async (db) => {
+      const tx: Session = { db, now: store.now }
+      for (const post of batch) {
+        const source = sources.get(post.sourceId)
+        const opensTickets = source?.tickets ?? (source ? CITIZEN_SOURCE_KINDS.includes(source.kind) : true)
+        const done = await triageOne(tx, engine, matcher, post, opensTickets)
+        summary.posts.push(done)
+        summary.triaged++
+        if (done.outcome === 'opened') summary.ticketsOpened++
+        else if (done.outcome === 'attached') summary.attached++
+        else if (done.outcome === 'duplicate') summary.duplicates++
+        else summary.watched++
+      }
+    })
+    options.onProgress?.(summary.triaged, pending.length)
+  }
+  return summary
+}
+
+async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMatcher, post: Post, opensTickets: boolean): Promise<TriagedPost> {
+  const now = tx.now()
+  const history = await historyOf(tx, post, now, engine.gazetteer.locate(post.title, post.body).community)
+  const result = triage(engine, { title: post.title, body: post.body, history }, now)
+  const at = new Date(post.publishedAt ?? post.firstSeenAt)
+  const duplicates = (await matcher.match(tx, { id: post.id, version: post.version, title: post.title, body: post.body, at })).filter((d) => d.postId !== post.id)
+  await tx.db
+    .insertInto('triage_results')
+    .values({
+      post_id: post.id,
+      version: post.version,
+      at: now.toISOString(),
+      model: result.model,
+      topic: result.topic.label,
+      topic_score: result.topic.score,
+      urgency: result.urgency.level,
+      urgency_score: result.urgency.score,
+      zone_id: result.place.zoneId,
+      community: result.place.community,
+      lead: result.routing.lead.id,
+      detail: JSON.stringify({ ...result, duplicates }),
+    })
+    .onConflict((oc) => oc.columns(['post_id', 'version']).doNothing())
+    .execute()
+  await appendEvent(tx, {
+    stream: `post:${post.id}`,
+    type: 'post.triaged',
+    actor: 'system:triage',
+    key: `post.triaged:${post.id}:v${post.version}`,
+    payload: {
+      postId: post.id,
+      version: post.version,
+      model: result.model,
+      topic: result.topic.label,
+      topicScore: result.topic.score,
+      urgency: result.urgency.level,
+      cues: result.urgency.cues.map((c) => c.cue),
+      zoneId: result.place.zoneId,
+      community: result.place.community,
+      lead: result.routing.lead.id,
+      assist: result.routing.assist.map((a) => a.id),
+      duplicates,
+    },
+  })
+  await markTriaged(tx, post.id, post.version)
+  const base = { postId: post.id, version: post.version, result }
+
+  const existing = await ticketForPost(tx, post.id)
+  if (existing !== undefined) return { ...base, outcome: 'attached', ticketId: existing, duplicateOf: null }
+  for (const dup of duplicates) {
+    const ticketId = await ticketForPost(tx, dup.postId)
+    if (ticketId === undefined) continue
+    await linkPost(tx, ticketId, post.id, `near-duplicate of post ${dup.postId} (SimHash distance ${dup.distance})`, 'system:triage')
+    return { ...base, outcome: 'duplicate', ticketId, duplicateOf: dup.postId }
+  }
+  if (!opensTickets) return { ...base, outcome: 'watched', ticketId: null, duplicateOf: duplicates[0]?.postId ?? null }
+  const { ticket } = await openTicket(tx, {
+    title: post.title,
+    postIds: [post.id],
+    actor: 'system:triage',
+    topic: result.topic.label,
+    urgency: result.urgency.level,
+    zoneId: result.place.zoneId,
+    lead: result.routing.lead.id,
+    assist: result.routing.assist.map((a) => a.id),
+    reasons: [...result.routing.reasons, ...result.place.reasons],
+    key: `ticket.opened:post:${post.id}`,
+  })
+  return { ...base, outcome: 'opened', ticketId: ticket.id, duplicateOf: null }
+}
+
+const DAY = 24 * 3600_000
+
+/**
+ * Earlier posts by the same author (30 days; not for masked names such as 张***, which many
+ * people share) and about the same community (7 days).
+ */
+async function historyOf(tx: Session, post: Post, now: Date, community: string | null): Promise<UrgencyHistory> {
+  const history: UrgencyHistory = {}
+  if (community) {
+    const row = await tx.db
+      .selectFrom('triage_results')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('community', '=', community)
+      .where('post_id', '!=', post.id)
+      .where('at', '>=', new Date(now.getTime() - 7 * DAY).toISOString())
+      .executeTakeFirst()
+    history.samePlace = Number(row?.n ?? 0)
+  }
+  if (post.author && !post.author.includes('*')) {
+    const row = await tx.db
+      .selectFrom('posts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('source_id', '=', post.sourceId)
+      .where('author', '=', post.author)
+      .where('id', '!=', post.id)
+      .where('first_seen_at', '>=', new Date(now.getTime() - 30 * DAY).toISOString())
+      .executeTakeFirst()
+    history.sameAuthor = Number(row?.n ?? 0)
+  }
+  return history
+}
