@@ -18,8 +18,8 @@ export interface Tokenizer {
   normalise(text: string): string
   /** Every jieba token of the normalised text, punctuation and stop words included. */
   cut(text: string): string[]
-  /** Content words: normalised, cut, without stop words, punctuation and whitespace. */
-  tokens(text: string): string[]
+  /** Content words: normalised (unless `normalised` says it already is), cut, without stop words, punctuation and whitespace. */
+  tokens(text: string, normalised?: boolean): string[]
 }
 
 let baseDict: Uint8Array | undefined
@@ -39,7 +39,7 @@ export function createTokenizer(options: { userWords?: UserWord[]; stopwords?: R
   return {
     normalise,
     cut: (text) => jieba.cut(normalise(text), false),
-    tokens: (text) => jieba.cut(normalise(text), false).filter((t) => isContentToken(t, stop)),
+    tokens: (text, normalised = false) => jieba.cut(normalised ? text : normalise(text), false).filter((t) => isContentToken(t, stop)),
   }
 }
 

@@ -21,10 +21,18 @@ export const DEFAULT_FEATURES: FeatureSettings = { buckets: 1 << 18, wordNgrams:
 
 /** FNV-1a, 32 bits, of a feature name with its kind prefix. */
 export function bucket(name: string, mask: number): number {
-  let h = 0x811c9dc5
-  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
-  return (h >>> 0) & mask
+  return (fnv(0x811c9dc5, name) >>> 0) & mask
 }
+
+/** FNV-1a continued from `h` over the UTF-16 code units of `text`. */
+function fnv(h: number, text: string): number {
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193)
+  return h
+}
+
+const WORD = fnv(0x811c9dc5, 'w:')
+const CHAR = fnv(0x811c9dc5, 'c:')
+const SPACE = 0x20
 
 const KEEP = /[\p{Script=Han}\p{L}\p{N}]/u
 
@@ -42,23 +50,33 @@ function keptChars(text: string): string[] {
  * Hashed term counts of a text: jieba word n-grams (`w:`) and character n-grams (`c:`), with
  * sublinear tf (1 + ln count). IDF weighting and L2 normalisation are applied by the model.
  */
-export function countFeatures(tokenizer: Tokenizer, text: string, settings: FeatureSettings, tokens?: readonly string[], withNames = false): SparseVector {
+export function countFeatures(tokenizer: Tokenizer, text: string, settings: FeatureSettings, tokens?: readonly string[], withNames = false, normalised = false): SparseVector {
   const mask = settings.buckets - 1
   const counts = new Map<number, number>()
   const names = withNames ? new Map<number, string>() : undefined
-  const add = (name: string) => {
-    const b = bucket(name, mask)
+  // Buckets are hashed incrementally (FNV-1a from the "w:"/"c:" prefix state) instead of
+  // building each feature's name: the same buckets as bucket(name), without the strings.
+  const count = (h: number, name: () => string) => {
+    const b = (h >>> 0) & mask
     counts.set(b, (counts.get(b) ?? 0) + 1)
-    if (names && !names.has(b)) names.set(b, name)
+    if (names && !names.has(b)) names.set(b, name())
   }
-  const words = tokens ?? tokenizer.tokens(text)
+  const words = tokens ?? tokenizer.tokens(text, normalised)
   for (const n of settings.wordNgrams) {
-    for (let i = 0; i + n <= words.length; i++) add(n === 1 ? `w:${words[i]}` : `w:${words.slice(i, i + n).join(' ')}`)
+    for (let i = 0; i + n <= words.length; i++) {
+      let h = fnv(WORD, words[i]!)
+      for (let j = 1; j < n; j++) h = fnv(Math.imul(h ^ SPACE, 0x01000193), words[i + j]!)
+      count(h, () => `w:${words.slice(i, i + n).join(' ')}`)
+    }
   }
   if (settings.charNgrams.length > 0) {
-    const chars = keptChars(tokenizer.normalise(text))
+    const chars = keptChars(normalised ? text : tokenizer.normalise(text))
     for (const n of settings.charNgrams) {
-      for (let i = 0; i + n <= chars.length; i++) add(n === 2 ? `c:${chars[i]}${chars[i + 1]}` : `c:${chars.slice(i, i + n).join('')}`)
+      for (let i = 0; i + n <= chars.length; i++) {
+        let h = CHAR
+        for (let j = 0; j < n; j++) h = fnv(h, chars[i + j]!)
+        count(h, () => `c:${chars.slice(i, i + n).join('')}`)
+      }
     }
   }
   const idx = Int32Array.from([...counts.keys()].sort((a, b) => a - b))

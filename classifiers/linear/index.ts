@@ -18,8 +18,8 @@ export function asTopicModel(model: LinearTopicModel): TopicModel {
   return {
     id: model.id,
     labels: model.labels,
-    predict(text, tokens): TopicPrediction {
-      const p = model.predict(text, tokens)
+    predict(text, tokens, normalised): TopicPrediction {
+      const p = model.predict(text, tokens, normalised)
       return { label: p.label, score: p.score, alternatives: p.scores.slice(1, 3), evidence: p.evidence }
     },
   }

@@ -63,9 +63,10 @@ export class LinearTopicModel {
     this.scratch = new Float64Array(k)
   }
 
-  predict(text: string, tokens?: readonly string[]): Prediction {
-    const words = tokens ?? this.tokenizer.tokens(text)
-    const x = weigh(countFeatures(this.tokenizer, text, this.data.features, words), this.idf)
+  /** `normalised`: the text already went through the tokenizer's `normalise` (saves doing it twice). */
+  predict(text: string, tokens?: readonly string[], normalised = false): Prediction {
+    const words = tokens ?? this.tokenizer.tokens(text, normalised)
+    const x = weigh(countFeatures(this.tokenizer, text, this.data.features, words, false, normalised), this.idf)
     const p = probabilities(this.weights, this.data.bias, x, this.labels.length, this.scratch)
     const ranked = this.labels.map((label, k) => ({ label, score: p[k]! })).sort((a, b) => b.score - a.score)
     return { label: ranked[0]!.label, score: ranked[0]!.score, scores: ranked, evidence: this.evidence(words, this.labels.indexOf(ranked[0]!.label)) }

@@ -1,7 +1,7 @@
 import type { SparseVector } from './features.js'
 
 export interface TrainOptions {
-  /** Passes over the data. @default 6 */
+  /** Passes over the data. @default 4 */
   epochs?: number
   /** Initial learning rate, decayed as lr / (1 + epoch). @default 2 */
   learningRate?: number
@@ -18,7 +18,7 @@ export interface TrainOptions {
  * (`w[bucket * classes + class]`) so that one feature's weights sit together.
  */
 export function trainSoftmax(xs: SparseVector[], ys: number[], classes: number, buckets: number, options: TrainOptions = {}): { weights: Float64Array; bias: number[] } {
-  const epochs = options.epochs ?? 6
+  const epochs = options.epochs ?? 4
   const lr0 = options.learningRate ?? 2
   const w = new Float64Array(buckets * classes)
   // Averaged SGD with the "u" trick: avg = w - u / t, where u accumulates t·step.

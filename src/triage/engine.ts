@@ -17,7 +17,8 @@ export interface TopicPrediction {
 export interface TopicModel {
   id: string
   labels: readonly string[]
-  predict(text: string, tokens: readonly string[]): TopicPrediction
+  /** `normalised`: `text` is already the tokenizer's normalised form. */
+  predict(text: string, tokens: readonly string[], normalised?: boolean): TopicPrediction
 }
 
 export interface UrgencyCue {
@@ -68,11 +69,11 @@ export interface TriageResult {
  * and "10+N" routing, each with the reasons a person can read.
  */
 export function triage(engine: TriageEngine, input: TriageInput, now: Date): TriageResult {
-  const text = `${input.title}\n${input.body}`
-  const tokens = engine.tokenizer.tokens(text)
-  const topic = engine.topic.predict(text, tokens)
+  const text = engine.tokenizer.normalise(`${input.title}\n${input.body}`)
+  const tokens = engine.tokenizer.tokens(text, true)
+  const topic = engine.topic.predict(text, tokens, true)
   const place = engine.gazetteer.locate(input.title, input.body)
-  const urgency = engine.urgency(engine.tokenizer.normalise(text), { now, ...(input.history ? { history: input.history } : {}) })
+  const urgency = engine.urgency(text, { now, ...(input.history ? { history: input.history } : {}) })
   const routing = route(engine.config, topic.label, topic.score, place)
   return { model: engine.topic.id, topic, urgency, place, routing }
 }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createTokenizer } from '../../classifiers/tokenize.js'
 import { readLabelled } from '../../classifiers/linear/data.js'
 import { crossValidate, metrics, stratifiedFolds } from '../../classifiers/linear/evaluate.js'
+import { DEFAULT_FEATURES, bucket, countFeatures } from '../../classifiers/linear/features.js'
 import { DEFAULT_MODEL_PATH, loadTopicModel } from '../../classifiers/linear/index.js'
 import { LinearTopicModel } from '../../classifiers/linear/model.js'
 import { runCli } from '../helpers/cli.js'
@@ -25,6 +26,12 @@ describe('linear topic model', () => {
     expect(p.score).toBeGreaterThan(0.5)
     expect(p.evidence.length).toBeGreaterThan(0)
     expect(model.predict('包工头拖欠工资跑路了').label).toBe('劳动和社会保障')
+  })
+
+  it('hashes each feature incrementally into the same bucket as its name', () => {
+    const v = countFeatures(tokenizer, '北厂文化小区暖气不热，拖欠工资 abc123', DEFAULT_FEATURES, undefined, true)
+    expect(v.names!.size).toBeGreaterThan(10)
+    for (const [b, name] of v.names!) expect(bucket(name, DEFAULT_FEATURES.buckets - 1), name).toBe(b)
   })
 
   it('round-trips through its file with identical predictions', async () => {
