@@ -11,22 +11,12 @@ import { createTokenizer } from '../classifiers/tokenize.js'
 import { DUPLICATE_DISTANCE, MemoryDuplicateIndex, type DuplicateCandidate } from '../src/triage/dedup/index.js'
 import { simhash, type SimHash } from '../src/triage/dedup/simhash.js'
 import { line, ratio, verdict } from './measure.js'
+import { mulberry32 as prng } from '../src/prng.js'
 
 const TOTAL = 100_000
 const SMALL = 10_000
 const QUERIES = 1_000
 
-/** mulberry32: a small, fast, seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const STREETS = ['兴建街道', '保国街道', '联盟街道', '友协街道', '新疆街道', '新伟街道', '平房镇', '平新镇', '哈南工业新城']
 const ESTATES = ['宝融福园小区', '北厂文化小区', '兴建小区', '和平家园', '哈飞家园', '保国小区', '新华苑', '东轻小区', '联盟花园', '和谐家园', '东安小区', '友协家园', '幸福里小区', '碧水湾小区', '星光花园', '新伟小区', '朝阳佳苑', '龙华苑', '东井回迁楼', '平乐家园', '哈南公寓', '锦华小区', '星海小区', '红旗小区']

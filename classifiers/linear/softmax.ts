@@ -1,4 +1,5 @@
 import type { SparseVector } from './features.js'
+import { mulberry32 } from '../../src/prng.js'
 
 export interface TrainOptions {
   /** Passes over the data. @default 4 */
@@ -101,14 +102,3 @@ function shuffle(a: number[], random: () => number): void {
   }
 }
 
-/** A small seeded PRNG (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}

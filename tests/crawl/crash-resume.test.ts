@@ -9,21 +9,11 @@ import { startReplica, type Replica } from '../../fixtures/replica/server.js'
 import { verifyChain } from '../../src/audit/verify.js'
 import { demoSources } from '../../src/demo/run.js'
 import { Store } from '../../src/store/store.js'
+import { mulberry32 as prng } from '../../src/prng.js'
 import { readProfile } from '../helpers/config.js'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
-/** A seeded PRNG (mulberry32) so a failing run can be replayed from the printed seed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 function crawl(config: string, killAfterMs?: number): Promise<{ code: number | null; killed: boolean }> {
   return new Promise((resolve, reject) => {
