@@ -242,12 +242,15 @@ export interface ListPostsOptions {
   sourceId?: string
   /** Only posts whose current version has not been triaged yet. */
   untriaged?: boolean
+  /** Only the post at this address. */
+  url?: string
   limit?: number
 }
 
 export async function listPosts(session: Session, options: ListPostsOptions = {}): Promise<Post[]> {
   let query = session.db.selectFrom('posts').selectAll().orderBy('id')
   if (options.sourceId !== undefined) query = query.where('source_id', '=', options.sourceId)
+  if (options.url !== undefined) query = query.where('url', '=', options.url)
   if (options.untriaged) {
     query = query.where((eb) => eb.or([eb('triaged_version', 'is', null), eb('triaged_version', '<', eb.ref('version'))]))
   }

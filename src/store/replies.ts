@@ -1,6 +1,4 @@
-import { sha256Hex } from '../audit/canonical.js'
-import { appendEvent } from './events.js'
-import { inTransaction, type Session } from './session.js'
+import type { Session } from './session.js'
 
 export interface ReplyDraft {
   ticketId: number
@@ -25,28 +23,24 @@ export interface Decision {
   at: string
 }
 
-/** Stores a new version of a ticket's reply draft (event `reply.drafted`); earlier versions stay. */
-export async function addReplyDraft(session: Session, ticketId: number, author: string, text: string): Promise<ReplyDraft> {
-  return inTransaction(session, async (tx) => {
-    const last = await tx.db
-      .selectFrom('replies')
-      .select((eb) => eb.fn.max<number | null>('version').as('v'))
-      .where('ticket_id', '=', ticketId)
-      .executeTakeFirst()
-    const version = (last?.v ?? 0) + 1
-    const draft: ReplyDraft = { ticketId, version, author, text, textSha256: sha256Hex(text), createdAt: tx.now().toISOString() }
-    await tx.db
-      .insertInto('replies')
-      .values({ ticket_id: ticketId, version, author, text, text_sha256: draft.textSha256, created_at: draft.createdAt })
-      .execute()
-    await appendEvent(tx, {
-      stream: `ticket:${ticketId}`,
-      type: 'reply.drafted',
-      actor: author,
-      payload: { ticketId, version, textSha256: draft.textSha256, text },
-    })
-    return draft
-  })
+/**
+ * Stores the text of one reply version (the `replies` table is append-only: versions are never
+ * changed). The caller appends the `ticket.reply-drafted` event in the same transaction; the
+ * event, which carries the text and its hash, is the record.
+ */
+export async function addReplyDraft(session: Session, draft: Omit<ReplyDraft, 'createdAt'>): Promise<ReplyDraft> {
+  const row = { ...draft, createdAt: session.now().toISOString() }
+  await session.db
+    .insertInto('replies')
+    .values({ ticket_id: row.ticketId, version: row.version, author: row.author, text: row.text, text_sha256: row.textSha256, created_at: row.createdAt })
+    .execute()
+  return row
+}
+
+/** One version of a ticket's reply. */
+export async function replyDraft(session: Session, ticketId: number, version: number): Promise<ReplyDraft | undefined> {
+  const r = await session.db.selectFrom('replies').selectAll().where('ticket_id', '=', ticketId).where('version', '=', version).executeTakeFirst()
+  return r ? { ticketId: r.ticket_id, version: r.version, author: r.author, text: r.text, textSha256: r.text_sha256, createdAt: r.created_at } : undefined
 }
 
 export async function replyDrafts(session: Session, ticketId: number): Promise<ReplyDraft[]> {
@@ -54,34 +48,30 @@ export async function replyDrafts(session: Session, ticketId: number): Promise<R
   return rows.map((r) => ({ ticketId: r.ticket_id, version: r.version, author: r.author, text: r.text, textSha256: r.text_sha256, createdAt: r.created_at }))
 }
 
-/** Records a sign-off decision on an exact reply version (event `reply.approved` / `reply.rejected`). */
+/**
+ * Stores a sign-off decision on an exact reply version (append-only `approvals`). The caller
+ * appends the `ticket.approved` / `ticket.rejected` event, which is the record, in the same
+ * transaction; publishing checks the signatures carried by those events, not this table.
+ */
 export async function recordDecision(session: Session, decision: Omit<Decision, 'id' | 'at'>): Promise<Decision> {
-  return inTransaction(session, async (tx) => {
-    const at = tx.now().toISOString()
-    const inserted = await tx.db
-      .insertInto('approvals')
-      .values({
-        ticket_id: decision.ticketId,
-        reply_version: decision.replyVersion,
-        text_sha256: decision.textSha256,
-        approver: decision.approver,
-        role: decision.role,
-        decision: decision.decision,
-        reason: decision.reason,
-        key_fingerprint: decision.keyFingerprint,
-        signature: decision.signature,
-        at,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await appendEvent(tx, {
-      stream: `ticket:${decision.ticketId}`,
-      type: decision.decision === 'approve' ? 'reply.approved' : 'reply.rejected',
-      actor: decision.approver,
-      payload: { ...decision, approvalId: inserted.id },
+  const at = session.now().toISOString()
+  const inserted = await session.db
+    .insertInto('approvals')
+    .values({
+      ticket_id: decision.ticketId,
+      reply_version: decision.replyVersion,
+      text_sha256: decision.textSha256,
+      approver: decision.approver,
+      role: decision.role,
+      decision: decision.decision,
+      reason: decision.reason,
+      key_fingerprint: decision.keyFingerprint,
+      signature: decision.signature,
+      at,
     })
-    return { ...decision, id: inserted.id, at }
-  })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return { ...decision, id: inserted.id, at }
 }
 
 export async function listDecisions(session: Session, ticketId: number): Promise<Decision[]> {

@@ -3,7 +3,8 @@ import { appendEvent } from '../store/events.js'
 import { listPosts, markTriaged, type Post } from '../store/posts.js'
 import type { Session } from '../store/session.js'
 import type { Store } from '../store/store.js'
-import { linkPost, openTicket, ticketForPost } from '../store/tickets.js'
+import { linkPost, ticketForPost } from '../store/tickets.js'
+import { openCase } from '../tickets/service.js'
 import { triage, type TriageEngine, type TriageResult, type UrgencyHistory } from './engine.js'
 
 /** Finds earlier near-duplicates of a post version and remembers its fingerprint. */
@@ -130,7 +131,7 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
     return { ...base, outcome: 'duplicate', ticketId, duplicateOf: dup.postId }
   }
   if (!opensTickets) return { ...base, outcome: 'watched', ticketId: null, duplicateOf: duplicates[0]?.postId ?? null }
-  const { ticket } = await openTicket(tx, {
+  const { ticket } = await openCase(tx, {
     title: post.title,
     postIds: [post.id],
     actor: 'system:triage',

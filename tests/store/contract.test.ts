@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto'
+import { createHash, generateKeyPairSync } from 'node:crypto'
 import { sql } from 'kysely'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { verifyChain } from '../../src/audit/verify.js'
@@ -11,6 +11,11 @@ import { ensureSource, getCheckpoint, listSources, recordSourceRun, saveCheckpoi
 import { Store } from '../../src/store/store.js'
 import { appendTicketEvent, getTicket, linkPost, listTickets, openTicket, ticketForPost, ticketPosts } from '../../src/store/tickets.js'
 import { backends, manualClock, type TestStore } from '../helpers/stores.js'
+
+/** A reply version as the reply service stores it. */
+function draftOf(ticketId: number, version: number, text: string) {
+  return { ticketId, version, author: 'zhangwei', text, textSha256: createHash('sha256').update(text).digest('hex') }
+}
 
 const source = { id: 'liuyan-pingfang', kind: 'liuyan', name: '人民网领导留言板 平房区' }
 const post = {
@@ -113,7 +118,7 @@ describe.each(backends)('store contract on $name', (backend) => {
         await expect(sql`delete from ${sql.table(table)}`.execute(store.db), table).rejects.toThrow(/refused/)
       }
       await expect(sql`update post_versions set body = 'rewritten'`.execute(store.db)).rejects.toThrow(/refused/)
-      await addReplyDraft(store, ticket.id, 'zhangwei', '您好，已安排维修。')
+      await addReplyDraft(store, draftOf(ticket.id, 1, '您好，已安排维修。'))
       await expect(sql`update replies set text = 'other'`.execute(store.db)).rejects.toThrow(/refused/)
       expect(await getPost(store, id)).toBeDefined()
     })
@@ -277,12 +282,12 @@ describe.each(backends)('store contract on $name', (backend) => {
   })
 
   describe('replies and decisions', () => {
-    it('numbers draft versions and records decisions on an exact version', async () => {
+    it('keeps every reply version and the decisions on an exact version', async () => {
       await ensureSource(store, source)
       const { id } = await upsertPost(store, post)
       const { ticket } = await openTicket(store, { title: post.title, postIds: [id], actor: 'system:triage' })
-      const v1 = await addReplyDraft(store, ticket.id, 'zhangwei', '您好，已安排维修。')
-      const v2 = await addReplyDraft(store, ticket.id, 'zhangwei', '您好，兴建街道已安排路灯安装，预计12月5日前完成。')
+      const v1 = await addReplyDraft(store, draftOf(ticket.id, 1, '您好，已安排维修。'))
+      const v2 = await addReplyDraft(store, draftOf(ticket.id, 2, '您好，兴建街道已安排路灯安装，预计12月5日前完成。'))
       expect([v1.version, v2.version]).toEqual([1, 2])
       expect((await replyDrafts(store, ticket.id)).map((d) => d.text)).toEqual([v1.text, v2.text])
       await recordDecision(store, { ticketId: ticket.id, replyVersion: 2, textSha256: v2.textSha256, approver: 'liuju', role: 'bureau-head', decision: 'approve', reason: null, keyFingerprint: 'f', signature: 's' })

@@ -1,0 +1,70 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto'
+import { stringify } from 'yaml'
+import { parseConfig, type LianxinConfig } from '../../src/config/index.js'
+import { registerUserKey, syncConfigUsers } from '../../src/people/roster.js'
+import { keyFingerprint } from '../../src/store/people.js'
+import { upsertPost } from '../../src/store/posts.js'
+import type { Session } from '../../src/store/session.js'
+import { ensureSource } from '../../src/store/sources.js'
+import { caseContext, openCase, type CaseContext } from '../../src/tickets/service.js'
+import { readProfile } from './config.js'
+
+/** The shipped Pingfang profile, parsed, with optional changes. */
+export function pingfangConfig(change: (doc: Record<string, unknown>) => void = () => undefined): LianxinConfig {
+  const doc = readProfile()
+  change(doc)
+  return parseConfig(stringify(doc), 'lianxin.yaml')
+}
+
+/** An Ed25519 key pair as a signer holds it. */
+export interface Signer {
+  privateKey: KeyObject
+  publicKeyPem: string
+  fingerprint: string
+}
+
+export function newSigner(): Signer {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519')
+  const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString()
+  return { privateKey, publicKeyPem, fingerprint: keyFingerprint(publicKeyPem) }
+}
+
+/** A store with the profile's people, keys registered by admin for liuju and wangqu, and a context. */
+export async function bureau(session: Session, config: LianxinConfig = pingfangConfig()): Promise<{ ctx: CaseContext; keys: Record<'liuju' | 'wangqu', Signer> }> {
+  await syncConfigUsers(session, config)
+  const keys = { liuju: newSigner(), wangqu: newSigner() }
+  for (const [name, signer] of Object.entries(keys)) await registerUserKey(session, 'admin', name, signer.publicKeyPem)
+  return { ctx: await caseContext(session, config), keys }
+}
+
+let counter = 0
+
+/** A citizen's board post and the ticket triage would open for it. */
+export async function citizenCase(session: Session, title = '兴建街道北厂文化小区没有路灯'): Promise<number> {
+  await ensureSource(session, { id: 'liuyan-pingfang', kind: 'liuyan', name: '人民网领导留言板' })
+  counter += 1
+  const tid = String(26_239_000 + counter)
+  const { id } = await upsertPost(session, {
+    sourceId: 'liuyan-pingfang',
+    externalId: tid,
+    url: `http://127.0.0.1/liuyan/threads/content?tid=${tid}`,
+    title,
+    body: '北厂文化小区一直没有路灯，晚上老人出门很危险。什么时候能安装路灯？',
+    author: '张***',
+    publishedAt: '2026-11-20T02:00:00.000Z',
+    meta: { state: '待回复' },
+  })
+  const { ticket } = await openCase(session, {
+    title,
+    postIds: [id],
+    actor: 'system:triage',
+    topic: '城乡建设',
+    urgency: '一般',
+    zoneId: 'xingjian',
+    lead: 'xingjian',
+    assist: ['zhujian'],
+    reasons: ['place: 兴建街道'],
+    key: `ticket.opened:post:${id}`,
+  })
+  return ticket.id
+}
