@@ -8,6 +8,7 @@ import type { z } from 'zod'
 import { parseDuration, durationProblem } from './duration.js'
 import { httpUrl, smtpUrl } from './fields.js'
 import { CLOCK_NAMES, URL_SOURCE_KINDS } from './sections/operations.js'
+import { PUBLISH_KEYS, PUBLISH_KINDS, type PublishKind } from './sections/publishing.js'
 
 type Path = (string | number)[]
 type Rec = Record<string, unknown>
@@ -154,6 +155,10 @@ function checkOperations(ctx: Ctx, doc: Rec): void {
   })
 
   const users = new Set(list(doc.users).map((user) => str(rec(user).name)))
+  list(rec(doc.notify).urgentTo).forEach((value, j) => {
+    const name = str(value)
+    if (name !== undefined && !users.has(name)) issue(ctx, ['notify', 'urgentTo', j], `"${name}" is not a user`)
+  })
   const channels = list(rec(doc.notify).channels)
   uniqueBy(ctx, channels, ['notify', 'channels'], 'id', 'channel id')
   channels.forEach((item, index) => {
@@ -174,9 +179,54 @@ function checkOperations(ctx: Ctx, doc: Rec): void {
   })
 }
 
+const PUBLISH_COMMON = new Set(['id', 'kind', 'enabled'])
+const isPublishKind = (value: unknown): value is PublishKind => typeof value === 'string' && (PUBLISH_KINDS as readonly string[]).includes(value)
+
+function checkPublishing(ctx: Ctx, doc: Rec): void {
+  const publish = rec(doc.publish)
+  const channels = list(publish.channels)
+  const ids = uniqueBy(ctx, channels, ['publish', 'channels'], 'id', 'publishing channel id')
+  channels.forEach((item, index) => {
+    const channel = rec(item)
+    const base: Path = ['publish', 'channels', index]
+    const kind = channel.kind
+    if (!isPublishKind(kind)) return
+    const takes = PUBLISH_KEYS[kind]
+    for (const key of Object.keys(channel)) {
+      if (PUBLISH_COMMON.has(key) || takes.includes(key) || !Object.values(PUBLISH_KEYS).some((keys) => keys.includes(key))) continue
+      issue(ctx, [...base, key], `${key} is not used by ${kind === 'export' ? 'an' : 'a'} ${kind} channel (it takes ${takes.join(', ')})`)
+    }
+    const need = (key: string, message: string, expected?: string) => {
+      if (channel[key] === undefined) issue(ctx, [...base, key], message, expected === undefined ? undefined : { expected })
+    }
+    if (kind === 'export') need('dir', 'an export channel needs dir, the directory to write the reply files to (relative to lianxin.yaml), e.g. exports/')
+    if (kind === 'webhook') {
+      need('url', 'a webhook channel needs url, the address replies are POSTed to', 'URL')
+      if (channel.secret === undefined && channel.secretEnv === undefined) {
+        issue(ctx, [...base, 'secretEnv'], 'a webhook channel needs secretEnv (or secret): every delivery is signed with HMAC-SHA256 so the receiver can check it came from lianxin')
+      } else if (channel.secret !== undefined && channel.secretEnv !== undefined) {
+        issue(ctx, [...base, 'secret'], 'set secret or secretEnv, not both (prefer secretEnv: keep secrets out of the file)')
+      }
+    }
+    if (kind === 'browser') {
+      need('url', "a browser channel needs url, the back office's base URL (the page with /login)", 'URL')
+      need('username', 'a browser channel needs username, the back-office account to log in with')
+      need('passwordEnv', 'a browser channel needs passwordEnv, the environment variable holding the back-office password')
+    }
+  })
+  const chosen = str(publish.default)
+  if (chosen === undefined) return
+  const at = ids.get(chosen)
+  if (at === undefined) issue(ctx, ['publish', 'default'], `unknown publishing channel "${chosen}" (${known(ids.keys())})`)
+  else if (rec(channels[at[2] as number]).enabled === false) {
+    issue(ctx, ['publish', 'default'], `the default publishing channel "${chosen}" is disabled; enable it or name another default`, { firstPath: at.slice(0, 3), relatedLabel: 'channel defined' })
+  }
+}
+
 /** Adds an issue for every cross-reference problem in a (possibly partly invalid) document. */
 export function crossCheck(value: unknown, ctx: Ctx): void {
   if (!isRec(value)) return
   checkOrganisation(ctx, value)
   checkOperations(ctx, value)
+  checkPublishing(ctx, value)
 }

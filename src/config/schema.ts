@@ -18,9 +18,11 @@ import {
   userSchema,
   zoneSchema,
 } from './sections/organisation.js'
+import { publishSchema } from './sections/publishing.js'
 
 export { parseDuration } from './duration.js'
 export { CHANNEL_KINDS, CLOCK_BASES, CLOCK_NAMES, SOURCE_KINDS, type ClockName } from './sections/operations.js'
+export { PUBLISH_KINDS, type PublishChannelConfig, type PublishConfig, type PublishKind } from './sections/publishing.js'
 export { DEFAULT_TOPICS, DISTRICT_TOPICS, PROVINCIAL_TOPICS, ROLES, URGENCY_LEVELS, ZONE_KINDS, type Role, type Urgency } from './sections/organisation.js'
 
 /** The config file format version this lianxin understands. */
@@ -43,6 +45,7 @@ export const lianxinConfigSchema = z
     sources: emptyAsDefault(z.array(sourceSchema).default([])),
     notify: emptyAsDefault(notifySchema.prefault({})),
     daemon: emptyAsDefault(daemonSchema.prefault({})),
+    publish: emptyAsDefault(publishSchema.prefault({})),
   })
   .strict()
   // Runs even when fields above failed, so one run reports every problem.

@@ -61,7 +61,7 @@ export interface ActOptions {
   /** Extra payload stored with the event but not read by the workflow (the reply text, say). */
   readonly extra?: Readonly<Record<string, unknown>>
   /** Runs in the same transaction, after the event is appended (rows of other tables). */
-  readonly also?: (tx: Session, state: TicketState, event: StoredEvent) => Promise<void>
+  readonly also?: (tx: Session, state: TicketState, event: StoredEvent, effects: readonly Effect[]) => Promise<void>
   /** Checks run on the replayed state, in the transaction, before the transition. */
   readonly guard?: (state: TicketState) => void
 }
@@ -101,7 +101,7 @@ export async function act(session: Session, id: number, action: Action | ((state
       { ...input, payload: { ...input.payload, ...options.extra }, ...(options.key !== undefined ? { key: options.key } : {}) },
       projection(result.state),
     )
-    await options.also?.(frozen, result.state, stored)
+    await options.also?.(frozen, result.state, stored, result.effects)
     return { state: result.state, effects: result.effects, event: stored, created: true }
   })
 }

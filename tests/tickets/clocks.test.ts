@@ -238,7 +238,15 @@ describe('due alerts', () => {
       'clock:7:accept:breach',
       'clock:7:assign:warning',
       'clock:7:assign:breach',
+      'clock:7:accept:escalate',
     ])
+  })
+
+  it('tells the supervising leader and the bureau head escalateAfterBreach after a breach (third tier)', () => {
+    const t = opened(base, start)
+    expect(dueEvents(t.s, base, cst('2026-03-03T09:59')).map((d) => d.key)).not.toContain('clock:7:accept:escalate')
+    const recorded = t.do(cst('2026-03-03T10:00'), 'escalated', 'system:daemon', { clock: 'accept', level: 'escalate' })
+    expect(recorded.effects.map((e) => (e.kind === 'notify' ? e.to : null))).toEqual([{ role: 'supervising-leader' }, { role: 'bureau-head' }])
   })
 
   it('remind the supervising leader once per version after escalateLeaderAfter, and alerts of a new round get new keys', () => {

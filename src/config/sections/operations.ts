@@ -62,6 +62,8 @@ export const slaSchema = z
       .default(0.8),
     /** Tell the supervising leader when a reply has waited this long for their signature. */
     escalateLeaderAfter: durationSchema.default('1d'),
+    /** Tell the supervising leader when a clock has been overdue this long (分层督办). */
+    escalateAfterBreach: durationSchema.default('1d'),
     clocks: z
       .object({
         accept: clock('1h'),
@@ -140,6 +142,10 @@ export const channelSchema = z
 export const notifySchema = z
   .object({
     channels: emptyAsDefault(z.array(channelSchema).default([])),
+    /** Who gets 特急 posts pushed at once; absent = the bureau heads and supervising leaders. */
+    urgentTo: z.array(slug).optional(),
+    /** Non-urgent notifications (clock warnings) go out together, at most this often. */
+    digestEvery: durationSchema.default('1h'),
   })
   .strict()
 
@@ -154,5 +160,9 @@ export const daemonSchema = z
       .optional(),
     /** Address the metrics endpoint binds to. */
     host: text.default('127.0.0.1'),
+    /** How often the daemon wakes to watch clocks, publish and deliver (crawls follow their own cron). */
+    tick: durationSchema.default('1m'),
+    /** Write the JSON log here instead of stderr (relative to lianxin.yaml). */
+    logFile: text.optional(),
   })
   .strict()

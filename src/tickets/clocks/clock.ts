@@ -21,6 +21,8 @@ export interface SlaPolicy {
   readonly warnAt: number
   /** Remind the supervising leader after a reply has waited this long for their signature (natural time). */
   readonly escalateLeaderAfter: string | number
+  /** How long after a breach the supervising leader is told (分层督办, third tier); 1d when unset. */
+  readonly escalateAfterBreach?: string | number
   readonly clocks: Readonly<Record<ClockName, ClockSettings>>
 }
 

@@ -9,7 +9,7 @@ import { clockTiming, durationMs, type ClockPolicy } from './clock.js'
 import type { ClockBasis } from './calendar.js'
 
 /** Alert levels: 80 % used, time ran out, and the supervising leader sat too long on a reply. */
-export const ALERT_LEVELS = ['warning', 'breach', 'leader'] as const
+export const ALERT_LEVELS = ['warning', 'breach', 'escalate', 'leader'] as const
 /** One of {@link ALERT_LEVELS}. */
 export type AlertLevel = (typeof ALERT_LEVELS)[number]
 
@@ -109,7 +109,10 @@ export function dueEvents(ticket: TicketState, policy: ClockPolicy, now: Date | 
     if (record.stoppedAt !== undefined) continue
     const t = clockTiming(record, policy, at)
     add(name, 'warning', t.warnAt)
-    if (!t.paused) add(name, 'breach', t.dueAt)
+    if (!t.paused) {
+      add(name, 'breach', t.dueAt)
+      add(name, 'escalate', t.dueAt + durationMs(policy.sla.escalateAfterBreach ?? '1d'))
+    }
   }
   const since = ticket.draft?.leaderWaitSince
   if (ticket.status === 'awaiting-leader' && since !== undefined) {

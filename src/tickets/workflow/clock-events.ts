@@ -124,7 +124,9 @@ export function escalated(state: TicketState, event: TicketEventOf<'escalated'>,
   const to: Effect[] =
     level === 'leader'
       ? [notify(state, { role: 'supervising-leader' }, 'leader-reminder', `reply version ${state.draft?.version ?? 0} waits for your signature`)]
-      : level === 'breach'
+      : level === 'escalate'
+        ? [notify(state, { role: 'supervising-leader' }, 'clock-escalated', clock), notify(state, { role: 'bureau-head' }, 'clock-escalated', clock)]
+        : level === 'breach'
         ? [notify(state, { role: 'bureau-head' }, 'clock-breached', clock), ...(state.lead !== undefined ? [notify(state, { owner: state.lead }, 'clock-breached', clock)] : [])]
         : [state.lead !== undefined ? notify(state, { owner: state.lead }, 'clock-warning', clock) : notify(state, { role: 'staff' }, 'clock-warning', clock)]
   return { state: { ...state, alerts: [...state.alerts, key] }, effects: to }
