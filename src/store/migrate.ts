@@ -2,12 +2,14 @@ import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kys
 import type { Backend } from './backend.js'
 import { initialMigration } from './migrations/0001-initial.js'
 import { triageMigration } from './migrations/0002-triage.js'
+import { daemonMigration } from './migrations/0003-daemon.js'
 
 /** Every migration, in order. Names are permanent: never rename or edit a shipped migration. */
 export function migrations(backend: Backend): Record<string, Migration> {
   return {
     '0001-initial': initialMigration(backend),
     '0002-triage': triageMigration(backend),
+    '0003-daemon': daemonMigration(backend),
   }
 }
 

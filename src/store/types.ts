@@ -21,6 +21,8 @@ export interface DB {
   approvals: ApprovalsTable
   triage_results: TriageResultsTable
   post_fingerprints: PostFingerprintsTable
+  leases: LeasesTable
+  outbox: OutboxTable
 }
 
 /** The append-only, hash-chained log: the record of everything that happened. */
@@ -214,3 +216,31 @@ export interface PostFingerprintsTable {
   band3: number
   at: string
 }
+
+/** Who runs which daemon job until when (operational, updated in place). */
+export interface LeasesTable {
+  name: string
+  holder: string
+  acquired_at: string
+  expires_at: string
+}
+export type LeaseRow = Selectable<LeasesTable>
+
+/** Notifications waiting, being sent, sent or failed: one row per notification and channel. */
+export interface OutboxTable {
+  key: string
+  notification: string
+  channel: string
+  ticket_id: number | null
+  urgent: number
+  payload: string
+  status: 'pending' | 'sending' | 'sent' | 'failed'
+  attempts: number
+  created_at: string
+  not_before: string
+  claimed_by: string | null
+  claimed_until: string | null
+  sent_at: string | null
+  last_error: string | null
+}
+export type OutboxRow = Selectable<OutboxTable>

@@ -1,0 +1,170 @@
+/**
+ * `lianxin daemon`: cycles until told to stop. On SQLite one daemon holds the store (a lease
+ * renewed while it runs); on PostgreSQL any number share the work through per-step leases and
+ * `FOR UPDATE SKIP LOCKED`. SIGTERM and SIGINT finish the step in flight, let running crawls
+ * reach their next checkpoint, release the leases and exit cleanly.
+ */
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
+import { resolve } from 'node:path'
+import { pino, type Logger } from 'pino'
+import type { LianxinConfig } from '../config/schema.js'
+import { durationMs } from '../tickets/clocks/clock.js'
+import { RefusedError } from '../errors.js'
+import { createNotifier, type Notifier } from '../notify/notifier.js'
+import { createPublishChannel, selectPublishChannel } from '../publish/index.js'
+import type { PublishChannel } from '../publish/types.js'
+import type { Store } from '../store/store.js'
+import { createEngine, createMatcher } from '../triage/factory.js'
+import { syncConfigUsers } from '../people/roster.js'
+import { runCycle, type CycleReport, type DaemonContext } from './cycle.js'
+import { acquireLease, readLease, releaseLease } from './leases.js'
+import { createMetrics, serveMetrics, type DaemonMetrics } from './metrics.js'
+
+/** The lease that keeps a second daemon off a SQLite store. */
+export const SQLITE_DAEMON_LEASE = 'daemon'
+const HOLD_MS = 60_000
+
+/** Options of {@link runDaemon}. */
+export interface DaemonOptions {
+  readonly store: Store
+  readonly config: LianxinConfig
+  /** lianxin.yaml's directory (export dirs and the log file are relative to it). */
+  readonly baseDir: string
+  /** One full cycle (crawls awaited), then exit. */
+  readonly once?: boolean
+  /** Stops the loop (the command wires SIGTERM/SIGINT to it). */
+  readonly signal?: AbortSignal
+  /** Log here instead of the config's `daemon.logFile` / stderr. */
+  readonly logger?: Logger
+  /** Called after every cycle (progress on the terminal). */
+  readonly onCycle?: (report: CycleReport) => void
+  /** Overrides for the cycle's context (tests and benchmarks: crawl options, notifiers). */
+  readonly overrides?: Partial<Pick<DaemonContext, 'crawl' | 'notifiers' | 'publisher' | 'leaseMs'>>
+  /** Wait between cycles (tests pass a fast one). @default sleeps `daemon.tick`, cut short by the signal */
+  readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>
+  readonly env?: NodeJS.ProcessEnv
+}
+
+/** What the daemon did before it stopped. */
+export interface DaemonSummary {
+  holder: string
+  cycles: number
+  metricsUrl: string | null
+  last: CycleReport | null
+  stoppedBy: 'once' | 'signal'
+}
+
+/** A logger writing JSON lines to the config's log file, or stderr. Synchronous, so a kill loses no line. */
+export function daemonLogger(config: LianxinConfig, baseDir: string): Logger {
+  const dest = config.daemon.logFile ? resolve(baseDir, config.daemon.logFile) : 2
+  return pino({ level: process.env.LIANXIN_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination({ dest, sync: true, mkdir: true }))
+}
+
+function wait(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((done) => {
+    if (signal?.aborted) return done()
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', () => {
+      clearTimeout(timer)
+      done()
+    }, { once: true })
+  })
+}
+
+/**
+ * Runs the daemon until `once` is done or `signal` aborts.
+ *
+ * @throws RefusedError (`DAEMON_RUNNING`) when another daemon holds a SQLite store.
+ */
+export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
+  const { store, config } = options
+  const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const log = options.logger ?? daemonLogger(config, options.baseDir)
+  const sqlite = store.backend === 'sqlite'
+  if (sqlite && !(await acquireLease(store, SQLITE_DAEMON_LEASE, holder, HOLD_MS))) {
+    const other = await readLease(store, SQLITE_DAEMON_LEASE)
+    throw new RefusedError(
+      `another lianxin daemon (${other?.holder ?? 'unknown'}) is running on this SQLite store, since ${other?.acquiredAt ?? '?'}; one daemon per SQLite store`,
+      {
+        code: 'DAEMON_RUNNING',
+        suggestions: [
+          'Stop the other daemon first (its lease lapses a minute after it stops), or use "lianxin daemon --once" from cron instead.',
+          'To run several daemons, use PostgreSQL: they share the work safely.',
+        ],
+      },
+    )
+  }
+  await syncConfigUsers(store, config)
+  const metrics: DaemonMetrics = createMetrics(store)
+  const notifiers = options.overrides?.notifiers ?? buildNotifiers(config, store, log, options.env)
+  let publisher: PublishChannel | undefined = options.overrides?.publisher
+  if (publisher === undefined && config.publish.channels.some((c) => c.enabled)) {
+    publisher = createPublishChannel(selectPublishChannel(config.publish), { configDir: options.baseDir, now: store.now, ...(options.env ? { env: options.env } : {}) })
+  }
+  const engine = await createEngine(config)
+  const dc: DaemonContext = {
+    store,
+    config,
+    holder,
+    log,
+    counters: metrics.counters,
+    engine,
+    matcher: createMatcher(engine),
+    notifiers,
+    ...(publisher ? { publisher } : {}),
+    ...(options.overrides?.crawl ? { crawl: options.overrides.crawl } : {}),
+    ...(options.overrides?.leaseMs !== undefined ? { leaseMs: options.overrides.leaseMs } : {}),
+    running: new Set(),
+  }
+  const server = config.daemon.metricsPort !== undefined ? await serveMetrics(metrics, config.daemon.host, config.daemon.metricsPort, () => ({ holder })) : undefined
+  const heartbeat = sqlite ? setInterval(() => void acquireLease(store, SQLITE_DAEMON_LEASE, holder, HOLD_MS).catch(() => undefined), HOLD_MS / 4) : undefined
+  heartbeat?.unref()
+  log.info({ holder, backend: store.backend, sources: config.sources.filter((s) => s.enabled).map((s) => s.id), channels: [...notifiers.keys()], publisher: publisher?.id ?? null, metrics: server?.url ?? null }, 'daemon started')
+
+  const summary: DaemonSummary = { holder, cycles: 0, metricsUrl: server?.url ?? null, last: null, stoppedBy: options.once ? 'once' : 'signal' }
+  const tick = durationMs(config.daemon.tick)
+  const sleep = options.sleep ?? wait
+  try {
+    while (!options.signal?.aborted) {
+      const report = await runCycle(dc, { waitCrawls: options.once === true })
+      summary.cycles += 1
+      summary.last = report
+      metrics.cycleDone(store.now(), report.errors.length === 0)
+      log.info({ ...report, delivery: report.delivery }, 'cycle done')
+      options.onCycle?.(report)
+      if (options.once) break
+      await sleep(tick, options.signal)
+    }
+  } finally {
+    // Let running crawls reach their last checkpoint: each page is committed as it is read.
+    while (dc.running.size > 0) await wait(100)
+    for (const notifier of notifiers.values()) await notifier.close()
+    await publisher?.close?.()
+    await server?.close()
+    if (heartbeat) clearInterval(heartbeat)
+    if (sqlite) await releaseLease(store, SQLITE_DAEMON_LEASE, holder).catch(() => undefined)
+    log.info({ holder, cycles: summary.cycles }, 'daemon stopped')
+  }
+  return summary
+}
+
+/** One notifier per enabled channel, each with its own rate limit. */
+export function buildNotifiers(config: LianxinConfig, store: Store, log: Logger, env?: NodeJS.ProcessEnv): Map<string, Notifier> {
+  const people = config.users.map((u) => ({ name: u.name, displayName: u.displayName, ...(u.phone !== undefined ? { phone: u.phone } : {}) }))
+  const map = new Map<string, Notifier>()
+  for (const channel of config.notify.channels) {
+    if (!channel.enabled) continue
+    map.set(
+      channel.id,
+      createNotifier([channel], {
+        now: store.now,
+        people,
+        timeZone: config.district.timezone,
+        ...(env ? { env } : {}),
+        logger: log,
+      }),
+    )
+  }
+  return map
+}

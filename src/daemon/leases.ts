@@ -1,0 +1,63 @@
+/**
+ * Leases: which daemon runs which job until when. A lease is taken (or renewed) in one atomic
+ * statement, so two daemons on one PostgreSQL never hold the same job at once; a daemon that
+ * dies simply lets its leases expire, and another takes over.
+ */
+import { sql } from 'kysely'
+import type { Session } from '../store/session.js'
+
+/** The lease row, as far as callers need it. */
+export interface Lease {
+  readonly name: string
+  readonly holder: string
+  readonly acquiredAt: string
+  readonly expiresAt: string
+}
+
+/**
+ * Takes the lease `name` for `holder` for `ttlMs`, or renews it if the holder already has it.
+ *
+ * @returns true when the holder has the lease now; false when another live holder has it.
+ */
+export async function acquireLease(session: Session, name: string, holder: string, ttlMs: number): Promise<boolean> {
+  const now = session.now()
+  const at = now.toISOString()
+  const until = new Date(now.getTime() + ttlMs).toISOString()
+  const row = await session.db
+    .insertInto('leases')
+    .values({ name, holder, acquired_at: at, expires_at: until })
+    .onConflict((oc) =>
+      oc
+        .column('name')
+        .doUpdateSet({
+          holder,
+          acquired_at: sql<string>`case when leases.holder = ${holder} then leases.acquired_at else ${at} end`,
+          expires_at: until,
+        })
+        .where((eb) => eb.or([eb('leases.holder', '=', holder), eb('leases.expires_at', '<=', at)])),
+    )
+    .returning('holder')
+    .executeTakeFirst()
+  return row?.holder === holder
+}
+
+/** Gives a lease up (it expires now), if the holder has it. */
+export async function releaseLease(session: Session, name: string, holder: string): Promise<void> {
+  await session.db.updateTable('leases').set({ expires_at: session.now().toISOString() }).where('name', '=', name).where('holder', '=', holder).execute()
+}
+
+/** The lease `name`, whoever holds it, expired or not. */
+export async function readLease(session: Session, name: string): Promise<Lease | undefined> {
+  const row = await session.db.selectFrom('leases').selectAll().where('name', '=', name).executeTakeFirst()
+  return row ? { name: row.name, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at } : undefined
+}
+
+/** Runs `fn` only if the lease can be taken; releases it afterwards. */
+export async function withLease<T>(session: Session, name: string, holder: string, ttlMs: number, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  if (!(await acquireLease(session, name, holder, ttlMs))) return { ran: false }
+  try {
+    return { ran: true, value: await fn() }
+  } finally {
+    await releaseLease(session, name, holder)
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * What the daemon tells whom: notifications built from the workflow's `notify` effects (clock
+ * alerts by tier, 分层督办) and from 特急 posts, with their recipients resolved from the people
+ * in office. Enqueued into the outbox in the transaction that records their cause, so a crash
+ * never loses one and a key is never queued twice.
+ */
+import type { LianxinConfig } from '../config/schema.js'
+import type { Notification } from '../notify/message.js'
+import type { Session } from '../store/session.js'
+import type { ClockName } from '../config/sections/operations.js'
+import { formatLocal } from '../tickets/clocks/index.js'
+import { unitName } from '../tickets/render.js'
+import { maySign, type Effect, type NotifyTarget, type Person, type TicketState, type WorkflowPolicy } from '../tickets/workflow/index.js'
+
+const CLOCK_LABEL: Record<ClockName, string> = { accept: '一时接访', assign: '一日交办', characterise: '一周定性', reply: '一旬答复', close: '一月办结' }
+
+/** The user names a notify target stands for, among the people in office. */
+export function resolveTarget(target: NotifyTarget, people: readonly Person[], policy: WorkflowPolicy): string[] {
+  if ('user' in target) return people.some((p) => p.name === target.user) ? [target.user] : []
+  if ('role' in target) {
+    const role = target.role
+    if (role === 'bureau-head' || role === 'supervising-leader') return people.filter((p) => maySign(policy, people, p.name, role)).map((p) => p.name)
+    return people.filter((p) => p.roles.includes(role)).map((p) => p.name)
+  }
+  // A unit: its handlers; the bureau's staff when it has none, so nothing falls on the floor.
+  const handlers = people.filter((p) => (p.zone === target.owner || p.department === target.owner) && p.roles.includes('handler')).map((p) => p.name)
+  return handlers.length > 0 ? handlers : people.filter((p) => p.roles.includes('staff')).map((p) => p.name)
+}
+
+/** The tier of a clock alert: warnings can wait for a digest, the rest go out at once. */
+function alertKind(level: string): { kind: string; urgency: Notification['urgency']; urgent: boolean; title: (clock: string) => string } {
+  switch (level) {
+    case 'warning':
+      return { kind: 'clock-warning', urgency: '一般', urgent: false, title: (c) => `${c} 时限将到` }
+    case 'breach':
+      return { kind: 'clock-breach', urgency: '紧急', urgent: true, title: (c) => `${c} 已超时` }
+    case 'escalate':
+      return { kind: 'clock-breach', urgency: '特急', urgent: true, title: (c) => `${c} 超时未办，报区主管领导督办` }
+    default:
+      return { kind: 'clock-leader', urgency: '紧急', urgent: true, title: () => '答复待您审签' }
+  }
+}
+
+/** A notification and whether it goes out at once (else it waits for the digest). */
+export interface Notice {
+  readonly notification: Notification
+  readonly urgent: boolean
+  readonly ticketId: number | null
+}
+
+/** The notification of one recorded clock alert, to everyone its effects name. */
+export function clockNotice(
+  config: LianxinConfig,
+  people: readonly Person[],
+  policy: WorkflowPolicy,
+  state: TicketState,
+  alert: { key: string; clock: ClockName; level: string; at: string },
+  effects: readonly Effect[],
+): Notice | undefined {
+  const recipients = [...new Set(effects.flatMap((e) => (e.kind === 'notify' ? resolveTarget(e.to, people, policy) : [])))]
+  if (recipients.length === 0) return undefined
+  const tier = alertKind(alert.level)
+  const record = state.clocks[alert.clock]
+  const tz = config.district.timezone
+  const lines = [
+    `时限 ${CLOCK_LABEL[alert.clock]}，自 ${formatLocal(Date.parse(record.startedAt), tz).slice(0, 16)} 起算`,
+    `牵头 ${unitName(config, state.lead ?? null)}${state.assist.length > 0 ? `，协办 ${state.assist.map((a) => unitName(config, a)).join('、')}` : ''}`,
+    `状态 ${state.status}`,
+  ]
+  return {
+    urgent: tier.urgent,
+    ticketId: state.id,
+    notification: {
+      key: alert.key,
+      kind: tier.kind,
+      urgency: tier.urgency,
+      title: tier.title(CLOCK_LABEL[alert.clock]),
+      ticket: { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) },
+      lines,
+      action: alert.level === 'leader' ? `lianxin replies approve ${state.id}` : `lianxin tickets show ${state.id}`,
+      at: alert.at,
+      recipients,
+    },
+  }
+}
+
+/** The notification of a 特急 post, with the cues that fired, to the people the config names. */
+export function urgentPostNotice(
+  config: LianxinConfig,
+  people: readonly Person[],
+  policy: WorkflowPolicy,
+  post: { id: number; version: number; title: string; sourceId: string; url: string | null; cues: string[]; ticketId: number | null; zone: string | null; lead: string | null; at: string },
+): Notice | undefined {
+  const named = config.notify.urgentTo ?? []
+  const recipients = named.length > 0 ? named.filter((n) => people.some((p) => p.name === n)) : [...resolveTarget({ role: 'bureau-head' }, people, policy), ...resolveTarget({ role: 'supervising-leader' }, people, policy)]
+  if (recipients.length === 0) return undefined
+  return {
+    urgent: true,
+    ticketId: post.ticketId,
+    notification: {
+      key: `urgent:post:${post.id}:v${post.version}`,
+      kind: 'urgent-post',
+      urgency: '特急',
+      title: `特急：${post.title}`,
+      ...(post.ticketId !== null ? { ticket: { id: post.ticketId, title: post.title, status: 'received', ...(post.lead ? { lead: unitName(config, post.lead) } : {}) } } : {}),
+      lines: [`来源 ${post.sourceId}${post.url ? ` ${post.url}` : ''}`, `地点 ${unitName(config, post.zone)}`],
+      cues: post.cues,
+      action: post.ticketId !== null ? `lianxin tickets accept ${post.ticketId}` : `lianxin hotspots`,
+      at: post.at,
+      recipients,
+    },
+  }
+}
+
+/**
+ * Queues a notice for every enabled channel that takes its kind and one of its recipients, once
+ * per (key, channel). Non-urgent notices wait until `digestAt`.
+ *
+ * @returns rows queued (0 when all were queued before).
+ */
+export async function enqueue(session: Session, config: LianxinConfig, notice: Notice, digestAt: Date): Promise<number> {
+  const now = session.now()
+  let queued = 0
+  for (const channel of config.notify.channels) {
+    if (!channel.enabled) continue
+    const events = channel.events ?? []
+    if (events.length > 0 && !events.some((e) => e === notice.notification.kind || e === '*' || (e.endsWith('*') && notice.notification.kind.startsWith(e.slice(0, -1))))) continue
+    const to = channel.to ?? []
+    const recipients = to.length === 0 ? notice.notification.recipients : notice.notification.recipients.filter((r) => to.includes(r))
+    if (recipients.length === 0) continue
+    const result = await session.db
+      .insertInto('outbox')
+      .values({
+        key: `${notice.notification.key}@${channel.id}`,
+        notification: notice.notification.key,
+        channel: channel.id,
+        ticket_id: notice.ticketId,
+        urgent: notice.urgent ? 1 : 0,
+        payload: JSON.stringify({ ...notice.notification, recipients }),
+        status: 'pending',
+        attempts: 0,
+        created_at: now.toISOString(),
+        not_before: (notice.urgent ? now : digestAt).toISOString(),
+        claimed_by: null,
+        claimed_until: null,
+        sent_at: null,
+        last_error: null,
+      })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .executeTakeFirst()
+    queued += Number(result.numInsertedOrUpdatedRows ?? 0n)
+  }
+  return queued
+}
