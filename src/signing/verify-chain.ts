@@ -23,7 +23,7 @@ export interface SignaturePolicy {
   bureauHeads?: readonly string[]
   /** When given, only these people may sign as supervising leader (they must also hold the role). */
   supervisingLeaders?: readonly string[]
-  /** True when the configured skip-leader rule applies to this ticket (see {@link skipLeaderApplies}). */
+  /** True when the configured skip-leader rule applies to this ticket (see `skipLeaderApplies` in src/tickets/workflow/policy.ts). */
   skipLeader: boolean
 }
 
@@ -186,26 +186,4 @@ function isSignOffRole(role: string): role is SignOffRole {
 
 function short(hex: string): string {
   return `${hex.slice(0, 12)}…`
-}
-
-/** lianxin.yaml `approval.skipLeader`. */
-export interface SkipLeaderRule {
-  enabled: boolean
-  topics: readonly string[]
-  /** The highest urgency that may skip (一般 < 紧急 < 特急). */
-  maxUrgency: string
-}
-
-const URGENCY_ORDER = ['一般', '紧急', '特急']
-
-/**
- * Whether the skip-leader rule lets this ticket's reply go out with the bureau head's signature
- * alone: the rule is enabled, the topic is listed, and the urgency is known and not above the
- * limit. An unknown topic or urgency never skips.
- */
-export function skipLeaderApplies(rule: SkipLeaderRule, ticket: { topic: string | null; urgency: string | null }): boolean {
-  if (!rule.enabled || ticket.topic === null || ticket.urgency === null) return false
-  const level = URGENCY_ORDER.indexOf(ticket.urgency)
-  const max = URGENCY_ORDER.indexOf(rule.maxUrgency)
-  return rule.topics.includes(ticket.topic) && level >= 0 && max >= 0 && level <= max
 }

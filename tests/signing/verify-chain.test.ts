@@ -4,7 +4,8 @@ import type { Person, PersonKey, Role } from '../../src/store/people.js'
 import type { Decision } from '../../src/store/replies.js'
 import { keyFingerprint } from '../../src/store/people.js'
 import { approvalMessage, signApproval, textSha256 } from '../../src/signing/sign.js'
-import { skipLeaderApplies, verifyReplySignatures, type VerifyReplyInput } from '../../src/signing/verify-chain.js'
+import { verifyReplySignatures, type VerifyReplyInput } from '../../src/signing/verify-chain.js'
+import { skipLeaderApplies, type WorkflowPolicy } from '../../src/tickets/workflow/index.js'
 
 const TICKET = 101
 const V1 = '您好，您反映的北厂文化小区暖气不热问题已转平房供热公司办理。'
@@ -166,6 +167,7 @@ describe('skipLeaderApplies', () => {
     [rule, '市容环境', null, false],
     [rule, '市容环境', '未知', false],
   ] as const)('%#: topic %s, urgency %s', (r, topic, urgency, expected) => {
-    expect(skipLeaderApplies(r, { topic, urgency })).toBe(expected)
+    const policy = { approval: { bureauHeads: [], supervisingLeaders: [], skipLeader: r } } as unknown as WorkflowPolicy
+    expect(skipLeaderApplies(policy, { topic, urgency })).toBe(expected)
   })
 })

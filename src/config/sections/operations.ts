@@ -134,8 +134,10 @@ export const channelSchema = z
       .optional(),
     /** User names to notify; absent = everyone the event concerns. */
     to: z.array(slug).optional(),
-    /** Event names to send (e.g. ticket.overdue); absent = all. */
+    /** Notification kinds to send (clock-warning, clock-breach, clock-leader, urgent-post, digest…; `*` and prefixes like `clock-*`); absent = all. */
     events: z.array(text).optional(),
+    /** Channel-specific settings, validated by the channel (email: `emails`, a map of user name to address). */
+    options: z.record(z.string(), z.unknown(), { error: 'expected a mapping of options' }).optional(),
   })
   .strict()
 

@@ -38,14 +38,14 @@ export function mayApproveTime(policy: WorkflowPolicy, people: readonly Person[]
 
 /**
  * Whether the skip-leader rule lets the bureau head's signature suffice for this ticket: the
- * rule is enabled, the ticket's topic is listed, and its urgency (一般 when unset) is at most
- * `maxUrgency` (一般 < 紧急 < 特急). Off by default.
+ * rule is enabled, the ticket's topic is listed, and its urgency is known and at most
+ * `maxUrgency` (一般 < 紧急 < 特急). An unknown topic or urgency never skips. Off by default.
  */
 export function skipLeaderApplies(policy: WorkflowPolicy, ticket: Pick<TicketState, 'topic' | 'urgency'>): boolean {
   const rule = policy.approval.skipLeader
-  if (!rule.enabled || ticket.topic === null || !rule.topics.includes(ticket.topic)) return false
+  if (!rule.enabled || ticket.topic === null || ticket.urgency === null || !rule.topics.includes(ticket.topic)) return false
   const levels: readonly string[] = URGENCY_LEVELS
-  const rank = levels.indexOf(ticket.urgency ?? '一般')
+  const rank = levels.indexOf(ticket.urgency)
   const max = levels.indexOf(rule.maxUrgency)
   return rank >= 0 && max >= 0 && rank <= max
 }
