@@ -9,7 +9,9 @@
 import type { LianxinConfig } from '../config/schema.js'
 import { NotFoundError, RefusedError, UsageError } from '../errors.js'
 import { listEvents } from '../store/events.js'
-import { addPerson, getPerson, keyFingerprint, listKeys, listPeople, registerKey, revokeKey, revokePerson, ROLES, type Person, type PersonKey, type Role } from '../store/people.js'
+import { createPublicKey } from 'node:crypto'
+import { appendEvent } from '../store/events.js'
+import { addPerson, getPerson, keyFingerprint, listPeople, registerKey, ROLES, type Person, type PersonKey, type Role } from '../store/people.js'
 import { inTransaction, type Session } from '../store/session.js'
 import type { Person as WorkflowPerson } from '../tickets/workflow/types.js'
 
@@ -62,7 +64,8 @@ export function actorName(flag: string | undefined, env: NodeJS.ProcessEnv = pro
  * @throws NotFoundError for an unknown name, RefusedError (`NOT_AUTHORISED`) otherwise.
  */
 export async function requireActor(session: Session, name: string, roles?: readonly Role[], doing?: string): Promise<Person> {
-  const person = await getPerson(session, name)
+  // Authority comes from the log: a row written straight into \`people\` grants nothing.
+  const person = (await rosterFromLog(session)).people.find((p) => p.name === name)
   if (!person) {
     throw new NotFoundError(`there is no user named "${name}"`, { suggestions: ['List people with "lianxin users list"; an admin adds people with "lianxin users add".'] })
   }
@@ -220,12 +223,45 @@ export async function revokeUser(session: Session, actor: string, name: string, 
   await requireActor(session, actor, ['admin'], 'revoke people')
   if (name === actor) throw new RefusedError('an admin cannot revoke themselves; ask another admin', { code: 'NOT_AUTHORISED' })
   if (reason.trim() === '') throw new UsageError('say why (--reason)')
-  return revokePerson(session, name, actor, reason)
+  return inTransaction(session, async (tx) => {
+    // Whether they are revoked is the log's to say, not the table's (which anyone with SQL can edit).
+    const person = (await rosterFromLog(tx)).people.find((p) => p.name === name)
+    if (!person) throw new NotFoundError(`there is no user named "${name}"`, { suggestions: ['lianxin users list'] })
+    if (person.revokedAt !== null) throw new RefusedError(`${name} was already revoked on ${person.revokedAt}`, { code: 'ALREADY_REVOKED' })
+    const at = tx.now().toISOString()
+    await tx.db.updateTable('people').set({ revoked_at: at }).where('name', '=', name).execute()
+    await tx.db.updateTable('person_keys').set({ revoked_at: at, revoked_by: actor }).where('person', '=', name).where('revoked_at', 'is', null).execute()
+    await appendEvent(tx, { stream: `person:${name}`, type: 'person.revoked', actor, payload: { name, reason } })
+    return { ...person, revokedAt: at }
+  })
 }
 
 /** Registers a person's public key (admins only). */
 export async function registerUserKey(session: Session, actor: string, person: string, publicKeyPem: string): Promise<PersonKey> {
   await requireActor(session, actor, ['admin'], 'register keys')
+  const roster = await rosterFromLog(session)
+  const owner = roster.people.find((p) => p.name === person)
+  if (!owner) throw new NotFoundError(`there is no user named "${person}"`, { suggestions: ['lianxin users list'] })
+  if (owner.revokedAt !== null) throw new RefusedError(`${person} was revoked; a revoked person cannot get a key`, { code: 'PERSON_REVOKED' })
+  let fingerprint: string
+  try {
+    fingerprint = keyFingerprint(publicKeyPem)
+  } catch (err) {
+    throw new RefusedError('the public key is not a valid PEM key', { cause: err, code: 'KEY_INVALID' })
+  }
+  const known = roster.keys.find((k) => k.fingerprint === fingerprint)
+  if (known) throw new RefusedError(`this key is already registered (to ${known.person}, ${known.registeredAt})`, { code: 'KEY_EXISTS' })
+  // A row the log does not know (written around lianxin) must not block a real registration.
+  const stray = await session.db.selectFrom('person_keys').select('fingerprint').where('fingerprint', '=', fingerprint).executeTakeFirst()
+  if (stray) {
+    return inTransaction(session, async (tx) => {
+      const at = tx.now().toISOString()
+      const pem = createPublicKey(publicKeyPem).export({ type: 'spki', format: 'pem' }).toString()
+      await tx.db.updateTable('person_keys').set({ person, public_key: pem, registered_at: at, registered_by: actor, revoked_at: null, revoked_by: null }).where('fingerprint', '=', fingerprint).execute()
+      await appendEvent(tx, { stream: `person:${person}`, type: 'key.registered', actor, payload: { person, fingerprint, publicKey: pem } })
+      return { fingerprint, person, publicKey: pem, registeredAt: at, registeredBy: actor, revokedAt: null, revokedBy: null }
+    })
+  }
   return registerKey(session, person, publicKeyPem, actor)
 }
 
@@ -233,7 +269,16 @@ export async function registerUserKey(session: Session, actor: string, person: s
 export async function revokeUserKey(session: Session, actor: string, fingerprint: string, reason: string): Promise<PersonKey> {
   await requireActor(session, actor, ['admin'], 'revoke keys')
   if (reason.trim() === '') throw new UsageError('say why (--reason)')
-  const key = (await listKeys(session)).find((k) => k.fingerprint === fingerprint || (fingerprint.length >= 8 && k.fingerprint.startsWith(fingerprint)))
-  if (!key) throw new NotFoundError(`no registered key has the fingerprint ${fingerprint}`, { suggestions: ['lianxin keys list'] })
-  return revokeKey(session, key.fingerprint, actor, reason)
+  return inTransaction(session, async (tx) => {
+    const keys = (await rosterFromLog(tx)).keys
+    const matches = keys.filter((k) => k.fingerprint === fingerprint || (fingerprint.length >= 8 && k.fingerprint.startsWith(fingerprint)))
+    if (matches.length === 0) throw new NotFoundError(`no registered key has the fingerprint ${fingerprint}`, { suggestions: ['lianxin keys list'] })
+    if (matches.length > 1) throw new UsageError(`${fingerprint} is the start of ${matches.length} fingerprints; give more characters`, { suggestions: ['lianxin keys list'] })
+    const key = matches[0] as PersonKey
+    if (key.revokedAt !== null) throw new RefusedError(`key ${key.fingerprint.slice(0, 16)}… was already revoked on ${key.revokedAt}`, { code: 'ALREADY_REVOKED' })
+    const at = tx.now().toISOString()
+    await tx.db.updateTable('person_keys').set({ revoked_at: at, revoked_by: actor }).where('fingerprint', '=', key.fingerprint).execute()
+    await appendEvent(tx, { stream: `person:${key.person}`, type: 'key.revoked', actor, payload: { person: key.person, fingerprint: key.fingerprint, reason } })
+    return { ...key, revokedAt: at, revokedBy: actor }
+  })
 }

@@ -42,6 +42,10 @@ export interface VerifiedReply {
 export async function verifyForPublish(session: Session, ctx: CaseContext, ticketId: number): Promise<VerifiedReply> {
   const { state, events } = await loadCase(session, ticketId)
   const draft = state.draft
+  const done = state.publications.find((p) => p.round === state.round)
+  if ((state.status === 'published' || state.status === 'closed') && done) {
+    throw new RefusedError(`ticket #${ticketId} was already published (version ${done.version} via ${done.channel} on ${done.at}); there is nothing to publish`, { code: 'ALREADY_PUBLISHED' })
+  }
   if (state.status !== 'approved' || !draft) {
     throw new RefusedError(`ticket #${ticketId} is ${state.status}; only a reply signed by the bureau head and then the supervising leader (state approved) can be published`, {
       code: 'NOT_APPROVED',

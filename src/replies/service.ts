@@ -47,6 +47,7 @@ export async function draftReply(session: Session, ctx: CaseContext, input: Draf
   if (input.text.length > MAX_REPLY_LENGTH) throw new UsageError(`the reply is ${input.text.length} characters; at most ${MAX_REPLY_LENGTH} are accepted`)
   await requireActor(session, input.author, ['staff', 'handler', 'bureau-head'], 'draft replies')
   const hash = textSha256(input.text)
+  await refuseWhilePublishing(session, input.ticketId)
   let draft: ReplyDraft | undefined
   const drafted = await act(
     session,
@@ -70,6 +71,23 @@ export async function draftReply(session: Session, ctx: CaseContext, input: Draf
     if (!(err instanceof RefusedError)) throw err
     return { draft: stored, state: drafted.state, submitted: false, notSubmitted: err.message, findings }
   }
+}
+
+/**
+ * A publication that was started but not recorded (the sender crashed, or the channel failed
+ * after sending) must be finished before the text can change: the citizen may already have it.
+ */
+async function refuseWhilePublishing(session: Session, ticketId: number): Promise<void> {
+  const { state, events } = await loadCase(session, ticketId)
+  if (state.status !== 'approved' || !state.draft) return
+  const version = state.draft.version
+  const started = events.find((e) => e.type === 'reply.publish-started' && (e.payload as { version?: unknown }).version === version)
+  if (!started) return
+  const channel = String((started.payload as { channel?: unknown }).channel)
+  throw new RefusedError(
+    `version ${version} of ticket #${ticketId} was sent to ${channel} on ${started.at} and may already be in the citizen's hands, but its publication was never recorded; finish it before drafting a new version`,
+    { code: 'PUBLISH_PENDING', suggestions: [`lianxin replies publish ${ticketId} --channel ${channel}`] },
+  )
 }
 
 /** Submits the current draft for the bureau head's signature. */
@@ -187,10 +205,16 @@ export async function approveReply(session: Session, ctx: CaseContext, input: Ap
   const roster = await rosterFromLog(session)
   const key = roster.keys.find((k) => k.fingerprint === input.fingerprint)
   if (!key || key.person !== input.approver || key.revokedAt !== null) {
-    const why = !key ? 'is not registered' : key.person !== input.approver ? `is registered to ${key.person}` : `was revoked on ${key.revokedAt ?? '?'}`
-    throw new RefusedError(`${input.approver}'s key ${input.fingerprint.slice(0, 16)}… ${why}; an admin must register the public key first`, {
-      code: 'KEY_NOT_REGISTERED',
-      suggestions: [`lianxin keys register ${input.approver} --file ${input.approver}.pub --as <admin>`],
+    const short = `${input.approver}'s key ${input.fingerprint.slice(0, 16)}…`
+    if (!key) {
+      throw new RefusedError(`${short} is not registered; an admin must register the public key first`, {
+        code: 'KEY_NOT_REGISTERED',
+        suggestions: [`lianxin keys register ${input.approver} --file ${input.approver}.pub --as <admin>`],
+      })
+    }
+    if (key.person !== input.approver) throw new RefusedError(`${short} is registered to ${key.person}, not to ${input.approver}`, { code: 'KEY_NOT_YOURS' })
+    throw new RefusedError(`${short} was revoked on ${key.revokedAt ?? '?'}; create a new key ("lianxin keys init --user ${input.approver} --force") and have an admin register it`, {
+      code: 'KEY_REVOKED',
     })
   }
   const message = approvalMessage({ ticketId: input.ticketId, version: draft.version, text: text.text })

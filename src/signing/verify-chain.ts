@@ -120,7 +120,7 @@ export function verifyReplySignatures(input: VerifyReplyInput): VerifyReplyResul
     } else {
       const early = leaders[0]!
       reasons.push(
-        `${LABEL['supervising-leader']} ${early.approver} signed on ${early.at} (decision #${early.id}), before ${LABEL['bureau-head']} ${heads[0]!.approver} (decision #${heads[0]!.id}); the leader signs second — ask ${early.approver} to sign again now`,
+        `${LABEL['supervising-leader']} ${early.approver} signed on ${early.at} (decision #${early.id}), before ${LABEL['bureau-head']} ${heads[0]!.approver} (decision #${heads[0]!.id}); the leader signs second — save the text as a new version and have it signed again, bureau head first`,
         ...problems.get('supervising-leader')!,
       )
     }
@@ -136,7 +136,7 @@ function checkApproval(d: Decision, role: SignOffRole, input: VerifyReplyInput, 
   const who = `the ${role === 'bureau-head' ? 'bureau head' : 'supervising leader'}'s signature (${d.approver}, decision #${d.id}, ${d.at})`
   const person = input.people.find((p) => p.name === d.approver)
   if (person === undefined) return `${who} does not count: there is no person named ${d.approver}`
-  if (person.revokedAt !== null) return `${who} does not count: ${d.approver} was revoked on ${person.revokedAt}; another ${role} must sign`
+  if (person.revokedAt !== null) return `${who} does not count: ${d.approver} was revoked on ${person.revokedAt}; save the text as a new version and have it signed by someone in office`
   if (!person.roles.includes(role)) {
     return `${who} does not count: ${d.approver} does not hold the ${role} role (roles: ${person.roles.join(', ') || 'none'}); ask someone who does to sign`
   }
@@ -151,7 +151,7 @@ function checkApproval(d: Decision, role: SignOffRole, input: VerifyReplyInput, 
   if (key === undefined) return `${who} was made with key ${short(d.keyFingerprint)}, which is not registered; have the key registered or sign with a registered one`
   if (key.person !== d.approver) return `${who} was made with key ${short(key.fingerprint)}, which is registered to ${key.person}, not ${d.approver}`
   if (key.revokedAt !== null) {
-    return `${who} was made with key ${short(key.fingerprint)} which was revoked on ${key.revokedAt}${key.revokedBy ? ` by ${key.revokedBy}` : ''}; a revoked key no longer counts, even for earlier signatures — ${d.approver} must register a new key and sign again`
+    return `${who} was made with key ${short(key.fingerprint)} which was revoked on ${key.revokedAt}${key.revokedBy ? ` by ${key.revokedBy}` : ''}; a revoked key no longer counts, even for earlier signatures — ${d.approver} needs a new registered key, and the text must be saved as a new version and signed again`
   }
   if (key.registeredAt > d.at) return `${who} was made with key ${short(key.fingerprint)}, which was registered on ${key.registeredAt}, after this approval was recorded`
   if (!fingerprintMatches(key)) return `${who} cannot be checked: the registered public key does not match its fingerprint ${short(key.fingerprint)}; the key registry may have been tampered with (run lianxin audit verify)`

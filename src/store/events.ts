@@ -1,4 +1,5 @@
 import { canonicalJson } from '../audit/canonical.js'
+import { IntegrityError } from '../errors.js'
 import { eventHash } from '../audit/chain.js'
 import { insertRows } from './bulk.js'
 import { inTransaction, type Session } from './session.js'
@@ -59,6 +60,13 @@ export async function appendEvents<P>(session: Session, inputs: Array<NewEvent &
       .where('id', '=', 1)
       .returning(['seq', 'hash'])
       .executeTakeFirstOrThrow()
+    // A row past the head was written around lianxin; appending would collide with it.
+    const stray = await db.selectFrom('events').select(['seq', 'type']).where('seq', '>', head.seq).orderBy('seq').limit(1).executeTakeFirst()
+    if (stray) {
+      throw new IntegrityError(`the event log holds event ${stray.seq} (${stray.type}) past its recorded head (${head.seq}): it was written around lianxin, so nothing more is written`, {
+        suggestions: ['Run "lianxin audit verify" and report it.'],
+      })
+    }
     const keys = inputs.map((i) => i.key).filter((k): k is string => k !== undefined)
     const existing = new Map<string, EventRow>()
     for (let i = 0; i < keys.length; i += CHUNK) {

@@ -6,11 +6,10 @@
  */
 import type { LianxinConfig } from '../config/schema.js'
 import { RefusedError } from '../errors.js'
-import { listPeople } from '../store/people.js'
 import { listEvents, type StoredEvent } from '../store/events.js'
 import { inTransaction, type Session } from '../store/session.js'
 import { appendTicketEvent, openTicket, requireTicket, type OpenTicketInput, type TicketSummary } from '../store/tickets.js'
-import { workflowPeople } from '../people/roster.js'
+import { rosterFromLog, workflowPeople } from '../people/roster.js'
 import { replayStored, storedEventInput, transition, workflowPolicy, type Effect, type Person, type TicketEvent, type TicketState, type WorkflowPolicy } from './workflow/index.js'
 
 /** What a live transition checks against: the rules in force and the people in office now. */
@@ -21,7 +20,7 @@ export interface CaseContext {
 
 /** The context of a loaded config and the store's active people. */
 export async function caseContext(session: Session, config: Pick<LianxinConfig, 'approval' | 'sla' | 'district'>): Promise<CaseContext> {
-  return { policy: workflowPolicy(config), people: workflowPeople(await listPeople(session)) }
+  return { policy: workflowPolicy(config), people: workflowPeople((await rosterFromLog(session)).people) }
 }
 
 /** A ticket: its projection row, its state rebuilt from the log, and the log itself. */

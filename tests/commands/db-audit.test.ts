@@ -17,10 +17,10 @@ describe('lianxin db migrate and audit verify', () => {
   it('migrates the default SQLite store once and says so', async () => {
     const first = await runCli(['db', 'migrate', '--json'], { cwd: dir })
     expect(first.code).toBe(0)
-    expect(first.json()).toMatchObject({ applied: ['0001-initial', '0002-triage'], current: '0002-triage' })
+    expect(first.json()).toMatchObject({ applied: ['0001-initial', '0002-triage', '0003-daemon'], current: '0003-daemon' })
     expect(first.json<{ database: string }>().database).toContain(join(dir, 'lianxin.sqlite'))
     const second = await runCli(['db', 'migrate'], { cwd: dir })
-    expect(second.stdout).toMatch(/up to date \(0002-triage\)/)
+    expect(second.stdout).toMatch(/up to date \(0003-daemon\)/)
   })
 
   it('verifies an intact log, then exits 7 naming the changed event', async () => {

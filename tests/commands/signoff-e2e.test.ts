@@ -94,7 +94,7 @@ describe('a reply from the citizen’s post to the board, through the CLI', () =
     expect(published).toMatchObject({ outcome: 'published', channel: 'board' })
     const again = await cli('replies', 'publish', id, '--as', 'zhaomin')
     expect(again.code).toBe(6)
-    expect(again.stderr).toMatch(/is published; only a reply signed/)
+    expect(again.stderr).toMatch(/was already published \(version 1 via board/)
     const thread = (await ok('tickets', 'show', id)).posts as Array<{ externalId: string }>
     const posted = backofficeState(replica.corpus).replies
     expect(posted.map((r) => [String(r.tid), r.content])).toEqual([[thread[0]!.externalId, REPLY]])

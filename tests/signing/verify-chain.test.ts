@@ -100,7 +100,7 @@ const cases: [string, VerifyReplyInput, true | RegExp][] = [
   ['bureau head then leader, both valid', base(), true],
   ['the leader has not signed', base({ decisions: chain({ who: 'liuju' }) }), /no valid approval by the supervising leader .* of version 2/],
   ['only the leader signed', base({ decisions: chain({ who: 'wangqu' }) }), /no valid approval by the bureau head/],
-  ['the leader signed before the bureau head', base({ decisions: chain({ who: 'wangqu' }, { who: 'liuju' }) }), /wangqu signed on .* before the bureau head .* ask wangqu to sign again/],
+  ['the leader signed before the bureau head', base({ decisions: chain({ who: 'wangqu' }, { who: 'liuju' }) }), /wangqu signed on .* before the bureau head .* new version and have it signed again, bureau head first/],
   ['the leader signed early, then again after the head', base({ decisions: chain({ who: 'wangqu' }, { who: 'liuju' }, { who: 'wangqu' }) }), true],
   ['the author approved their own draft', base({ author: 'liuju' }), /liuju wrote this draft and cannot approve their own text/],
   ['the head signed with a key revoked after signing', base({ keys: withKeys(revoked(key('liuju'))) }), /the bureau head's signature \(liuju, .*\) was made with key [0-9a-f]{12}… which was revoked on 2026-12-06T08:00:00.000Z by admin/],

@@ -45,11 +45,11 @@ describe.each(backends)('store contract on $name', (backend) => {
 
   describe('migrations', () => {
     it('are applied on first use and not again on the next open', async () => {
-      expect(store.migration?.applied).toEqual(['0001-initial', '0002-triage'])
+      expect(store.migration?.applied).toEqual(['0001-initial', '0002-triage', '0003-daemon'])
       const again = await Store.open({ url: t.url, ...(t.schema ? { schema: t.schema } : {}) })
       try {
         expect(again.migration?.applied).toEqual([])
-        expect(again.migration?.current).toBe('0002-triage')
+        expect(again.migration?.current).toBe('0003-daemon')
       } finally {
         await again.close()
       }
