@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<string[]>> = {
   triage: async () => (await import('./triage.js')).triageBench(),
   dedup: async () => (await import('./dedup.js')).dedupBench(),
   'hotspots-teddy': async () => (await import('./hotspots-teddy.js')).hotspotsTeddyBench(),
+  daemon: async () => (await import('./daemon.js')).daemonBench(),
 }
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'))

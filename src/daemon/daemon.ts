@@ -64,11 +64,15 @@ export function daemonLogger(config: LianxinConfig, baseDir: string): Logger {
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((done) => {
     if (signal?.aborted) return done()
-    const timer = setTimeout(done, ms)
-    signal?.addEventListener('abort', () => {
+    const onAbort = () => {
       clearTimeout(timer)
       done()
-    }, { once: true })
+    }
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort)
+      done()
+    }, ms)
+    signal?.addEventListener('abort', onAbort, { once: true })
   })
 }
 
@@ -95,6 +99,18 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
       },
     )
   }
+  try {
+    return await runHolding(options, holder, log)
+  } catch (err) {
+    if (sqlite) await releaseLease(store, SQLITE_DAEMON_LEASE, holder).catch(() => undefined)
+    throw err
+  }
+}
+
+/** The daemon once it holds the store (SQLite) or is free to share it (PostgreSQL). */
+async function runHolding(options: DaemonOptions, holder: string, log: Logger): Promise<DaemonSummary> {
+  const { store, config } = options
+  const sqlite = store.backend === 'sqlite'
   await syncConfigUsers(store, config)
   const metrics: DaemonMetrics = createMetrics(store)
   const notifiers = options.overrides?.notifiers ?? buildNotifiers(config, store, log, options.env)

@@ -1,12 +1,14 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
+import { pino } from 'pino'
 import { parseDocument } from 'yaml'
 import { startReplica } from '../../fixtures/replica/server.js'
 import { initConfig } from '../config/init.js'
 import { loadConfig } from '../config/load.js'
 import type { SourceKind } from '../config/schema.js'
 import { adapterFor } from '../crawl/registry.js'
+import { runDaemon } from '../daemon/daemon.js'
 import { runCrawl, type CrawlProgress, type CrawlSummary } from '../crawl/run.js'
 import { verifyChain } from '../audit/verify.js'
 import { Store } from '../store/store.js'
@@ -30,8 +32,26 @@ export interface DemoResult {
   replica: string
   crawl: CrawlSummary
   triage: Omit<TriageRunSummary, 'posts'>
+  /** One daemon cycle (`lianxin daemon --once`) run on the demo's store after the triage. */
+  daemon: DemoDaemon
   board: TicketSummary[]
   audit: { ok: boolean; events: number; head: { seq: number; hash: string } }
+}
+
+/** What the demo's one daemon cycle did. */
+export interface DemoDaemon {
+  cycles: number
+  /** Sources whose cron schedule had come round again (usually none: they were just crawled). */
+  crawled: string[]
+  newPosts: number
+  triaged: number
+  alerts: number
+  /** Enabled notification channels (the demo config has none). */
+  channels: string[]
+  notifications: { queued: number; sent: number; failed: number }
+  /** Replies published or exported (none is approved in the demo). */
+  published: number
+  errors: Array<{ step: string; message: string }>
 }
 
 /** The demo's sources: every kind lianxin can crawl, pointed at the replica. */
@@ -60,7 +80,8 @@ export function demoSources(replicaUrl: string): Array<Record<string, unknown>> 
 /**
  * The main job end to end on the embedded default store: writes a Pingfang config into a work
  * directory, starts the replica sources on 127.0.0.1, crawls them, triages what was found,
- * opens tickets, and returns the board of open tickets and the audit of the log.
+ * opens tickets, runs the daemon for one cycle on the same store, and returns the board of open
+ * tickets and the audit of the log.
  */
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const say = options.onProgress ?? (() => undefined)
@@ -83,6 +104,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
       const engine = await createEngine(loaded.config)
       const triage = await triagePending(store, engine, createMatcher(engine))
       say(`triaged ${triage.triaged} posts: ${triage.ticketsOpened} tickets opened, ${triage.duplicates} linked to an existing case as near-duplicates, ${triage.watched} news and notices watched`)
+      const daemon = await runDaemonOnce(store, loaded.config, loaded.baseDir)
+      say(daemonLine(daemon))
       const board = sortBoard(await listTickets(store, { status: openStatuses(loaded.config) }))
       const report = await verifyChain(store)
       return {
@@ -92,6 +115,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
         replica: replica.url,
         crawl,
         triage: { triaged: triage.triaged, ticketsOpened: triage.ticketsOpened, attached: triage.attached, duplicates: triage.duplicates, watched: triage.watched },
+        daemon,
         board,
         audit: { ok: report.ok, events: report.events, head: report.head },
       }
@@ -101,6 +125,38 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   } finally {
     await replica.close()
   }
+}
+
+/**
+ * One daemon cycle on the demo's store, as `lianxin daemon --once` runs it, while the replica is
+ * still up: crawls whatever is due by cron again, triages it, watches the clocks, delivers the
+ * outbox. Its log is not shown (the demo prints one line about it).
+ */
+async function runDaemonOnce(store: Store, config: LianxinConfig, baseDir: string): Promise<DemoDaemon> {
+  const summary = await runDaemon({ store, config, baseDir, once: true, logger: pino({ level: 'silent' }) })
+  const last = summary.last
+  const queued = await store.db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+  return {
+    cycles: summary.cycles,
+    crawled: last?.crawled ?? [],
+    newPosts: last?.newPosts ?? 0,
+    triaged: last?.triaged ?? 0,
+    alerts: last?.alerts ?? 0,
+    channels: config.notify.channels.filter((c) => c.enabled).map((c) => c.id),
+    notifications: { queued: Number(queued?.n ?? 0), sent: last?.delivery.sent ?? 0, failed: last?.delivery.failed ?? 0 },
+    published: (last?.published ?? 0) + (last?.exported ?? 0),
+    errors: last?.errors ?? [],
+  }
+}
+
+function daemonLine(d: DemoDaemon): string {
+  const crawled = d.crawled.length > 0 ? `crawled ${d.crawled.join(', ')} again (${d.newPosts} new)` : 'no source due again yet'
+  const notify =
+    d.channels.length === 0
+      ? `${d.notifications.queued} notifications queued (no notification channels configured)`
+      : `${d.notifications.queued} notifications queued, ${d.notifications.sent} sent on ${d.channels.join(', ')}`
+  const errors = d.errors.length > 0 ? `, ${d.errors.length} errors (${d.errors.map((e) => e.step).join(', ')})` : ''
+  return `daemon: ${d.cycles} cycle (lianxin daemon --once): ${crawled}, ${d.triaged} triaged, ${d.alerts} clock alerts, ${notify}, ${d.published} replies published${errors}`
 }
 
 /** Statuses shown on the board: everything not closed. */

@@ -147,19 +147,23 @@ function peopleMap(people: People | undefined): ReadonlyMap<string, Person> {
   return new Map((people as ReadonlyArray<Person>).map((p) => [p.name, p]))
 }
 
+const FORMATTERS = new Map<string, Intl.DateTimeFormat>()
+
+/** One formatter per time zone: building one costs more than formatting. */
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let format = FORMATTERS.get(timeZone)
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    FORMATTERS.set(timeZone, format)
+  }
+  return format
+}
+
 /** `2026-11-28 16:00` in the given zone. */
 export function formatTime(iso: string, timeZone = 'Asia/Shanghai'): string {
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return iso
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(date)
+  const parts = formatterFor(timeZone).formatToParts(date)
   const get = (type: string) => parts.find((p) => p.type === type)?.value ?? ''
   return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`
 }

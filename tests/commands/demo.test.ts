@@ -14,6 +14,17 @@ describe('lianxin demo', () => {
     const out = res.json<{
       crawl: { sources: Array<{ id: string; status: string; new: number }>; totals: { new: number } }
       triage: { triaged: number; ticketsOpened: number }
+      daemon: {
+        cycles: number
+        crawled: string[]
+        newPosts: number
+        triaged: number
+        alerts: number
+        channels: string[]
+        notifications: { queued: number; sent: number; failed: number }
+        published: number
+        errors: unknown[]
+      }
       board: Array<{ id: number; status: string; lead: string | null; topic: string | null }>
       audit: { ok: boolean; events: number }
     }>()
@@ -22,6 +33,10 @@ describe('lianxin demo', () => {
     expect(out.triage.triaged).toBe(out.crawl.totals.new)
     expect(out.board.length).toBeGreaterThan(0)
     expect(out.board.every((t) => t.lead !== null && t.topic !== null)).toBe(true)
+    // Then one daemon cycle on the same store: nothing to notify (no channels), nothing to publish.
+    expect(out.daemon).toMatchObject({ cycles: 1, channels: [], notifications: { queued: 0, sent: 0, failed: 0 }, published: 0, errors: [] })
+    expect(out.daemon.triaged).toBeGreaterThanOrEqual(out.daemon.newPosts)
+    expect(out.daemon.alerts).toBe(0)
     expect(out.audit.ok).toBe(true)
 
     // The work directory is a normal lianxin setup: other commands can carry on with it.
@@ -41,6 +56,7 @@ describe('lianxin demo', () => {
       expect(res.stdout).toMatch(/open tickets \(\d+\)/)
       expect(res.stdout).toMatch(/#1\s/)
       expect(res.stdout).toMatch(/chain intact/)
+      expect(res.stderr).toMatch(/daemon: 1 cycle .*no notification channels configured/)
       expect(res.stderr).toMatch(/replica sources on http:\/\/127\.0\.0\.1:\d+/)
     } finally {
       rmSync(human, { recursive: true, force: true })
