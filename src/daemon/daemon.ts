@@ -86,6 +86,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = options.logger ?? daemonLogger(config, options.baseDir)
   const sqlite = store.backend === 'sqlite'
+  if (sqlite) await releaseIfDead(store, SQLITE_DAEMON_LEASE)
   if (sqlite && !(await acquireLease(store, SQLITE_DAEMON_LEASE, holder, HOLD_MS))) {
     const other = await readLease(store, SQLITE_DAEMON_LEASE)
     throw new RefusedError(
@@ -111,6 +112,13 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
 async function runHolding(options: DaemonOptions, holder: string, log: Logger): Promise<DaemonSummary> {
   const { store, config } = options
   const sqlite = store.backend === 'sqlite'
+  if (sqlite) {
+    // One daemon per SQLite store, and it is this one: what an earlier daemon (killed) still
+    // held — step and crawl leases, outbox claims — is void now, not in ten or five minutes.
+    const at = store.now().toISOString()
+    await store.db.updateTable('leases').set({ expires_at: at }).where('name', '!=', SQLITE_DAEMON_LEASE).where('expires_at', '>', at).execute()
+    await store.db.updateTable('outbox').set({ claimed_until: at }).where('status', '=', 'sending').execute()
+  }
   await syncConfigUsers(store, config)
   const metrics: DaemonMetrics = createMetrics(store)
   const notifiers = options.overrides?.notifiers ?? buildNotifiers(config, store, log, options.env)
@@ -163,6 +171,25 @@ async function runHolding(options: DaemonOptions, holder: string, log: Logger): 
     log.info({ holder, cycles: summary.cycles }, 'daemon stopped')
   }
   return summary
+}
+
+/**
+ * Expires the lease `name` when its holder is a process on this host that is gone (killed with
+ * SIGKILL, or out of memory), so a restarted daemon need not wait for the lease to lapse. A
+ * holder on another host, or whose pid runs, is left alone.
+ */
+async function releaseIfDead(store: Store, name: string): Promise<void> {
+  const lease = await readLease(store, name)
+  if (!lease || Date.parse(lease.expiresAt) <= store.now().getTime()) return
+  const [host, pid] = lease.holder.split(':')
+  if (host !== hostname() || pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return
+  try {
+    process.kill(Number(pid), 0)
+    return
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return
+  }
+  await releaseLease(store, name, lease.holder)
 }
 
 /** One notifier per enabled channel, each with its own rate limit. */

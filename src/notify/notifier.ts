@@ -246,7 +246,8 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
   function route(notification: Notification): Array<{ lane: Lane; recipients: string[] }> {
     const out: Array<{ lane: Lane; recipients: string[] }> = []
     for (const lane of lanes) {
-      if (!wantsKind(lane.channel, notification.kind)) continue
+      // A digest goes where the notifications it carries may go.
+      if (!carried(notification).some((n) => wantsKind(lane.channel, n.kind))) continue
       const recipients = recipientsOn(lane.channel, notification.recipients)
       if (recipients !== undefined) out.push({ lane, recipients })
     }

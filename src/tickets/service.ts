@@ -139,10 +139,17 @@ function projection(state: TicketState) {
 }
 
 /**
- * Serialises actions on one ticket: a no-op update takes the row lock on PostgreSQL until the
- * transaction ends (SQLite transactions already hold the database's write lock).
+ * Serialises actions on one ticket: no-op updates take the row locks on PostgreSQL until the
+ * transaction ends (SQLite transactions already hold the database's write lock). The log's head
+ * is locked first, in the same order as every append (triage takes it, then ticket rows), so two
+ * daemons never deadlock.
  */
 async function lockTicket(tx: Session, id: number): Promise<void> {
+  await tx.db
+    .updateTable('chain_head')
+    .set((eb) => ({ seq: eb.ref('seq') }))
+    .where('id', '=', 1)
+    .execute()
   await tx.db
     .updateTable('tickets')
     .set((eb) => ({ last_seq: eb.ref('last_seq') }))

@@ -207,3 +207,16 @@ describe('notifier routing', () => {
     for (const secret of [capture.dingtalk.secret!, capture.dingtalk.token, 'not-the-key', capture.wecom.key]) expect(text).not.toContain(secret)
   })
 })
+
+describe('a channel that takes some kinds only', () => {
+  it('takes a digest carrying those kinds (the daemon sends warnings as digests)', async () => {
+    const notifier = notifierOver([channel('webhook', { events: ['clock-breach'] })])
+    const { renderDigest } = await import('../../src/notify/message.js')
+    const digest = renderDigest([breach(1), breach(2), breach(3)])
+    const [result] = await notifier.deliver(digest)
+    expect(result).toMatchObject({ ok: true })
+    expect(capture.webhook.received).toHaveLength(1)
+    expect(notifier.route({ ...digest, items: [{ ...breach(4), kind: 'urgent-post' }] })).toEqual([])
+    await notifier.close()
+  })
+})
