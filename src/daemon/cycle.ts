@@ -21,7 +21,7 @@ import type { TriageEngine } from '../triage/engine.js'
 import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
 import type { TicketState } from '../tickets/workflow/index.js'
-import { acquireLease, releaseLease, withLease } from './leases.js'
+import { withLease } from './leases.js'
 import { clockNotice, enqueue, urgentPostNotice } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
 
@@ -57,7 +57,7 @@ export interface DaemonContext {
   readonly publisher?: PublishChannel
   /** Options passed to every crawl (fetcher overrides in tests and benchmarks). */
   readonly crawl?: Omit<CrawlOptions, 'sourceIds'>
-  /** How long a step's lease lasts. @default 10 min */
+  /** How long a step's lease lasts unless renewed (it is, every third of this, while the step runs). @default 2 min */
   readonly leaseMs?: number
   /** Crawls running now, by source id: a source is never crawled twice at once. */
   readonly running: Set<string>
@@ -79,6 +79,9 @@ export interface CycleReport {
   errors: Array<{ step: string; message: string }>
 }
 
+/** A step's or crawl's lease: renewed while it runs, so this is how long a killed daemon blocks it. */
+export const LEASE_MS = 2 * 60_000
+
 const OPEN = ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
 
 /** The enabled sources whose cron schedule has come round since their last run. */
@@ -98,20 +101,15 @@ export async function dueSources(store: Store, config: LianxinConfig, now: Date)
  * counted).
  */
 async function crawlOne(dc: DaemonContext, source: Source): Promise<CrawlSummary | undefined> {
-  const lease = `crawl:${source.id}`
   dc.running.add(source.id)
   try {
-    if (!(await acquireLease(dc.store, lease, dc.holder, dc.leaseMs ?? 10 * 60_000))) return undefined
-    try {
-      const summary = await runCrawl(dc.store, dc.config, { ...dc.crawl, sourceIds: [source.id] })
-      for (const s of summary.sources) {
-        dc.counters.crawled(s.id, s.new + s.updated, s.status === 'ok', s.status === 'blocked' || s.status === 'backed-off')
-        dc.log.info({ source: s.id, status: s.status, new: s.new, updated: s.updated, pages: s.pages }, 'crawled')
-      }
-      return summary
-    } finally {
-      await releaseLease(dc.store, lease, dc.holder)
+    const run = await withLease(dc.store, `crawl:${source.id}`, dc.holder, dc.leaseMs ?? LEASE_MS, () => runCrawl(dc.store, dc.config, { ...dc.crawl, sourceIds: [source.id] }))
+    if (!run.ran) return undefined
+    for (const s of run.value.sources) {
+      dc.counters.crawled(s.id, s.new + s.updated, s.status === 'ok', s.status === 'blocked' || s.status === 'backed-off')
+      dc.log.info({ source: s.id, status: s.status, new: s.new, updated: s.updated, pages: s.pages }, 'crawled')
     }
+    return run.value
   } catch (err) {
     dc.counters.failed('crawl')
     dc.log.error({ source: source.id, err: String(err) }, 'crawl failed')
@@ -237,10 +235,10 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
     published: 0,
     exported: 0,
     rated: 0,
-    delivery: { sent: 0, failed: 0, retrying: 0, messages: 0 },
+    delivery: { sent: 0, failed: 0, retrying: 0, messages: 0, deferred: 0 },
     errors: [],
   }
-  const ttl = dc.leaseMs ?? 10 * 60_000
+  const ttl = dc.leaseMs ?? LEASE_MS
   const step = async <T>(name: string, fn: () => Promise<T>): Promise<T | undefined> => {
     try {
       const result = await withLease(dc.store, name, dc.holder, ttl, fn)

@@ -86,7 +86,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = options.logger ?? daemonLogger(config, options.baseDir)
   const sqlite = store.backend === 'sqlite'
-  if (sqlite) await releaseIfDead(store, SQLITE_DAEMON_LEASE)
+  const voided = await voidDeadHolders(store)
   if (sqlite && !(await acquireLease(store, SQLITE_DAEMON_LEASE, holder, HOLD_MS))) {
     const other = await readLease(store, SQLITE_DAEMON_LEASE)
     throw new RefusedError(
@@ -100,6 +100,7 @@ export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> 
       },
     )
   }
+  if (voided.length > 0) log.info({ holders: voided }, 'took over from daemons on this host that are gone')
   try {
     return await runHolding(options, holder, log)
   } catch (err) {
@@ -174,22 +175,35 @@ async function runHolding(options: DaemonOptions, holder: string, log: Logger): 
 }
 
 /**
- * Expires the lease `name` when its holder is a process on this host that is gone (killed with
- * SIGKILL, or out of memory), so a restarted daemon need not wait for the lease to lapse. A
- * holder on another host, or whose pid runs, is left alone.
+ * Whether a lease holder (`host:pid:random`) is a process on this host that is gone (killed
+ * with SIGKILL, or out of memory). A holder on another host, or whose pid runs, is not.
  */
-async function releaseIfDead(store: Store, name: string): Promise<void> {
-  const lease = await readLease(store, name)
-  if (!lease || Date.parse(lease.expiresAt) <= store.now().getTime()) return
-  const [host, pid] = lease.holder.split(':')
-  if (host !== hostname() || pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return
+export function holderIsDead(holder: string): boolean {
+  const [host, pid] = holder.split(':')
+  if (host !== hostname() || pid === undefined || !/^\d+$/.test(pid) || Number(pid) === process.pid) return false
   try {
     process.kill(Number(pid), 0)
-    return
+    return false
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') return
+    return (err as NodeJS.ErrnoException).code === 'ESRCH'
   }
-  await releaseLease(store, name, lease.holder)
+}
+
+/**
+ * Voids the live leases and outbox claims of daemons on this host that are gone, so a restarted
+ * daemon need not wait for them to lapse. Daemons on other hosts are left to their TTLs.
+ *
+ * @returns the holders voided.
+ */
+export async function voidDeadHolders(store: Store): Promise<string[]> {
+  const at = store.now().toISOString()
+  const live = await store.db.selectFrom('leases').select(['name', 'holder']).where('expires_at', '>', at).execute()
+  const dead = [...new Set(live.map((l) => l.holder))].filter(holderIsDead)
+  for (const holder of dead) {
+    await store.db.updateTable('leases').set({ expires_at: at }).where('holder', '=', holder).where('expires_at', '>', at).execute()
+    await store.db.updateTable('outbox').set({ claimed_until: at }).where('status', '=', 'sending').where('claimed_by', '=', holder).execute()
+  }
+  return dead
 }
 
 /** One notifier per enabled channel, each with its own rate limit. */
@@ -206,6 +220,10 @@ export function buildNotifiers(config: LianxinConfig, store: Store, log: Logger,
         timeZone: config.district.timezone,
         ...(env ? { env } : {}),
         logger: log,
+        // Never hold the cycle: what the channel cannot take now waits in the outbox for a later
+        // run, and a platform's "too fast" (a minute's wait) is retried by the outbox too.
+        maxWaitMs: 0,
+        maxRetryAfterMs: 15_000,
       }),
     )
   }

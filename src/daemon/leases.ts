@@ -1,7 +1,8 @@
 /**
  * Leases: which daemon runs which job until when. A lease is taken (or renewed) in one atomic
- * statement, so two daemons on one PostgreSQL never hold the same job at once; a daemon that
- * dies simply lets its leases expire, and another takes over.
+ * statement, so two daemons on one PostgreSQL never hold the same job at once. Leases are short
+ * and renewed while their job runs: a daemon that dies lets them lapse within one TTL, and one
+ * restarted on the same host voids them at once (see `voidDeadHolders` in daemon.ts).
  */
 import { sql } from 'kysely'
 import type { Session } from '../store/session.js'
@@ -52,12 +53,31 @@ export async function readLease(session: Session, name: string): Promise<Lease |
   return row ? { name: row.name, holder: row.holder, acquiredAt: row.acquired_at, expiresAt: row.expires_at } : undefined
 }
 
-/** Runs `fn` only if the lease can be taken; releases it afterwards. */
-export async function withLease<T>(session: Session, name: string, holder: string, ttlMs: number, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+/**
+ * Runs `fn` only if the lease can be taken, renews it every `renewEveryMs` (default a third of
+ * `ttlMs`) while `fn` runs, and releases it afterwards. A short TTL thus bounds how long a killed
+ * holder blocks the job, however long the job itself takes.
+ */
+export async function withLease<T>(
+  session: Session,
+  name: string,
+  holder: string,
+  ttlMs: number,
+  fn: () => Promise<T>,
+  options: { renewEveryMs?: number } = {},
+): Promise<{ ran: true; value: T } | { ran: false }> {
   if (!(await acquireLease(session, name, holder, ttlMs))) return { ran: false }
+  let renewing: Promise<unknown> = Promise.resolve()
+  const timer = setInterval(() => {
+    renewing = renewing.then(() => acquireLease(session, name, holder, ttlMs)).catch(() => undefined)
+  }, options.renewEveryMs ?? Math.max(1, Math.floor(ttlMs / 3)))
+  timer.unref()
   try {
     return { ran: true, value: await fn() }
   } finally {
+    clearInterval(timer)
+    // A renewal still in flight must not take the lease back after it was released.
+    await renewing
     await releaseLease(session, name, holder)
   }
 }

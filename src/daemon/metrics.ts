@@ -26,7 +26,7 @@ export function createMetrics(store: Store): DaemonMetrics {
   const triaged = new Counter({ name: 'lianxin_posts_triaged_total', help: 'Posts triaged.', registers: [registry] })
   const alerts = new Counter({ name: 'lianxin_clock_alerts_total', help: 'Clock alerts recorded, by level (warning, breach, escalate, leader).', labelNames: ['level'], registers: [registry] })
   const published = new Counter({ name: 'lianxin_replies_published_total', help: 'Replies published or exported, by channel.', labelNames: ['channel'], registers: [registry] })
-  const notifications = new Counter({ name: 'lianxin_notifications_total', help: 'Outbox rows delivered, by outcome (sent, failed, retrying).', labelNames: ['outcome'], registers: [registry] })
+  const notifications = new Counter({ name: 'lianxin_notifications_total', help: 'Outbox rows handled, by outcome (sent, failed, retrying, deferred: the channel was at its rate limit).', labelNames: ['outcome'], registers: [registry] })
   const failures = new Counter({ name: 'lianxin_step_failures_total', help: 'Daemon steps that failed, by step.', labelNames: ['step'], registers: [registry] })
   const cycles = new Counter({ name: 'lianxin_cycles_total', help: 'Daemon cycles, by outcome.', labelNames: ['outcome'], registers: [registry] })
   new Gauge({
@@ -74,6 +74,7 @@ export function createMetrics(store: Store): DaemonMetrics {
         notifications.inc({ outcome: 'sent' }, report.sent)
         notifications.inc({ outcome: 'failed' }, report.failed)
         notifications.inc({ outcome: 'retrying' }, report.retrying)
+        notifications.inc({ outcome: 'deferred' }, report.deferred)
       },
       failed: (step) => failures.inc({ step }),
     },

@@ -3,6 +3,10 @@
  * several daemons never take the same row), send them through each channel's notifier (which
  * rate-limits, merges and retries), and record every delivery and failure as an event.
  *
+ * A run never waits on a channel's rate limit: it sends only as many messages as the channel
+ * takes now (its notifier's capacity, at most `perRun`), merges the rest into digests, and gives
+ * what still does not fit back for a later run, so a busy channel never holds up the cycle.
+ *
  * A row is claimed for a while before it is sent; a daemon killed mid-send leaves it claimed,
  * and once the claim expires another run sends it again. A kill in the milliseconds between the
  * platform's answer and the commit can therefore repeat that one message; webhook receivers
@@ -41,6 +45,8 @@ export interface DeliverReport {
   retrying: number
   /** Messages sent (a digest carries several rows). */
   messages: number
+  /** Rows given back unsent for a later run because their channel was at its rate limit. */
+  deferred: number
 }
 
 /** Claims up to `limit` due rows for `holder`. */
@@ -72,7 +78,7 @@ export async function claimDue(session: Session, options: Pick<DeliverOptions, '
 /** Sends what is due and records the outcome of every row. */
 export async function deliverOutbox(session: Session, options: DeliverOptions): Promise<DeliverReport> {
   const rows = await claimDue(session, options)
-  const report: DeliverReport = { sent: 0, failed: 0, retrying: 0, messages: 0 }
+  const report: DeliverReport = { sent: 0, failed: 0, retrying: 0, messages: 0, deferred: 0 }
   const byChannel = new Map<string, OutboxRow[]>()
   for (const row of rows) byChannel.set(row.channel, [...(byChannel.get(row.channel) ?? []), row])
   await Promise.all(
@@ -82,24 +88,35 @@ export async function deliverOutbox(session: Session, options: DeliverOptions): 
         for (const row of channelRows) await settle(session, row, { ok: false, permanent: true, error: `channel ${channel} is no longer configured or enabled`, attempts: 0 }, options, report)
         return
       }
-      const { singles, digests, deferred } = plan(channelRows, options.perRun ?? 18, options.digestSize ?? 10)
-      const sends: Array<Promise<void>> = singles.map(async (row) => {
-        const [result] = await notifier.deliver(JSON.parse(row.payload) as Notification)
+      const capacity = notifier.capacity()
+      const budget = Math.min(options.perRun ?? 18, capacity.available)
+      if (budget <= 0) {
+        await defer(session, channelRows, capacity.waitMs)
+        report.deferred += channelRows.length
+        return
+      }
+      const { singles, digests, deferred } = plan(channelRows, budget, options.digestSize ?? 10)
+      const send = async (rows: readonly OutboxRow[], message: Notification, digest?: string) => {
+        const [result] = await notifier.deliver(message)
+        const outcome = outcomeOf(result)
+        if (outcome.busyMs !== undefined) {
+          await defer(session, rows, outcome.busyMs)
+          report.deferred += rows.length
+          return
+        }
         report.messages += 1
-        await settle(session, row, outcomeOf(result), options, report)
-      })
+        for (const row of rows) await settle(session, row, outcome, options, report, digest)
+      }
+      const sends: Array<Promise<void>> = singles.map((row) => send([row], JSON.parse(row.payload) as Notification))
       for (const rows of digests) {
         const items = rows.map((r) => JSON.parse(r.payload) as Notification)
         const message = rows.length === 1 ? (items[0] as Notification) : renderDigest(items, { at: session.now().toISOString() })
-        sends.push(
-          (async () => {
-            const [result] = await notifier.deliver(message)
-            report.messages += 1
-            for (const row of rows) await settle(session, row, outcomeOf(result), options, report, rows.length > 1 ? message.key : undefined)
-          })(),
-        )
+        sends.push(send(rows, message, rows.length > 1 ? message.key : undefined))
       }
-      if (deferred.length > 0) await defer(session, deferred)
+      if (deferred.length > 0) {
+        await defer(session, deferred, 60_000)
+        report.deferred += deferred.length
+      }
       await Promise.all(sends)
     }),
   )
@@ -107,28 +124,26 @@ export async function deliverOutbox(session: Session, options: DeliverOptions): 
 }
 
 /**
- * How a channel's due rows go out in one run without waiting on its rate limit: urgent ones one
- * by one, the rest (and urgent ones beyond the budget) merged into digests; what does not fit
- * in `perRun` messages waits for the next run.
+ * How a channel's due rows go out in one run of at most `perRun` messages, without waiting on its
+ * rate limit: as many urgent rows one by one as leave room for everything else in digests of
+ * `digestSize`; when even all-digests cannot carry every row, digests only, urgent rows first,
+ * and what does not fit waits for the next run. A storm of alerts thus costs few messages
+ * instead of a backlog.
  */
 export function plan(rows: readonly OutboxRow[], perRun: number, digestSize: number): { singles: OutboxRow[]; digests: OutboxRow[][]; deferred: OutboxRow[] } {
   const urgent = rows.filter((r) => r.urgent === 1)
   const later = rows.filter((r) => r.urgent !== 1)
-  const overflow = urgent.length > perRun || (urgent.length === perRun && later.length > 0)
-  const singles = overflow ? urgent.slice(0, perRun - 1) : urgent
-  const rest = [...(overflow ? urgent.slice(perRun - 1) : []), ...later]
+  let alone = Math.min(urgent.length, perRun)
+  while (alone > 0 && alone + Math.ceil((rows.length - alone) / digestSize) > perRun) alone -= 1
+  const rest = [...urgent.slice(alone), ...later]
   const digests: OutboxRow[][] = []
-  let budget = perRun - singles.length
-  while (rest.length > 0 && budget > 0) {
-    digests.push(rest.splice(0, digestSize))
-    budget -= 1
-  }
-  return { singles, digests, deferred: rest }
+  for (let budget = perRun - alone; rest.length > 0 && budget > 0; budget -= 1) digests.push(rest.splice(0, digestSize))
+  return { singles: urgent.slice(0, alone), digests, deferred: rest }
 }
 
-/** Gives claimed rows back for the next run (not counted as an attempt). */
-async function defer(session: Session, rows: readonly OutboxRow[]): Promise<void> {
-  const next = new Date(session.now().getTime() + 60_000).toISOString()
+/** Gives claimed rows back for a run at least `afterMs` from now (not counted as an attempt). */
+async function defer(session: Session, rows: readonly OutboxRow[], afterMs: number): Promise<void> {
+  const next = new Date(session.now().getTime() + Math.max(1000, afterMs)).toISOString()
   await session.db
     .updateTable('outbox')
     .set({ status: 'pending', claimed_until: null, not_before: next, attempts: sql<number>`attempts - 1` })
@@ -142,10 +157,13 @@ interface Outcome {
   error?: string
   attempts: number
   status?: number
+  /** Not sent: the channel was at its own rate limit; try again after this long. */
+  busyMs?: number
 }
 
 function outcomeOf(result: DeliveryResult | undefined): Outcome {
   if (!result) return { ok: false, permanent: true, error: 'the channel did not take the notification (its recipients or events filter excludes it)', attempts: 0 }
+  if (!result.ok && result.retryInMs !== undefined) return { ok: false, permanent: false, attempts: 0, busyMs: result.retryInMs }
   return {
     ok: result.ok,
     permanent: result.failure === 'permanent',

@@ -28,6 +28,11 @@ export interface DeliveryResult {
   error?: string
   /** Failure class: retried until attempts ran out (`rate-limit`, `transient`) or refused (`permanent`). */
   failure?: 'rate-limit' | 'transient' | 'permanent'
+  /**
+   * Not sent because the channel's own rate limit was full and the notifier was told not to wait
+   * (`maxWaitMs`): try again after this long. Such a result made no request (`attempts` 0).
+   */
+  retryInMs?: number
   /** Keys delivered together in one merged digest message (includes this key). */
   merged?: string[]
   /** Email: recipients without an address, who were not written to. */

@@ -37,6 +37,12 @@ export interface NotifierOptions {
   maxAttempts?: number
   /** @default 1000 */
   backoffBaseMs?: number
+  /**
+   * Longest wait for the channel's own rate limit before a delivery is handed back unsent
+   * (`failure: 'rate-limit'`, `attempts: 0`, `retryInMs`) instead of holding the caller. The
+   * daemon sets 0: what does not fit this minute goes in a later cycle. @default Infinity
+   */
+  maxWaitMs?: number
   /** Wait after a platform's rate-limit answer. @default 60000 */
   rateLimitWaitMs?: number
   /** A Retry-After longer than this fails the delivery instead of holding the channel. @default 600000 */
@@ -66,6 +72,11 @@ export interface Notifier {
   deliver(notification: Notification): Promise<DeliveryResult[]>
   /** The channels `notification` would go to, and to whom on each. */
   route(notification: Notification): Array<{ channel: string; recipients: string[] }>
+  /**
+   * How many messages every channel could take now without waiting on its rate limit, and how
+   * long until the busiest one takes another (0 when it can now).
+   */
+  capacity(): { available: number; waitMs: number }
   /** Resolves once every queued notification has been delivered or has failed. */
   flush(): Promise<void>
   /** Flushes, then closes the channels (SMTP connections). */
@@ -94,6 +105,13 @@ interface Pending {
   promise: Promise<DeliveryResult>
 }
 
+/** The channel's window is full and the notifier may not wait that long. */
+class ChannelBusy extends Error {
+  constructor(readonly waitMs: number) {
+    super(`the channel's rate limit is reached; it takes another message in ${Math.ceil(waitMs / 1000)} s`)
+  }
+}
+
 class Lane {
   private readonly queue: Pending[] = []
   private readonly byKey = new Map<string, Promise<DeliveryResult>>()
@@ -105,7 +123,12 @@ class Lane {
     private readonly limiter: SlidingWindow,
     private readonly ctx: SenderContext,
     private readonly maxDigestItems: number,
+    private readonly maxWaitMs: number,
   ) {}
+
+  capacity(): { available: number; waitMs: number } {
+    return { available: this.limiter.remaining(), waitMs: this.limiter.waitMs() }
+  }
 
   enqueue(message: Notification): Promise<DeliveryResult> {
     const same = this.byKey.get(message.key)
@@ -128,6 +151,7 @@ class Lane {
     let waited = false
     let stalled = 0
     for (let wait = this.limiter.waitMs(); wait > 0; wait = this.limiter.waitMs()) {
+      if (wait > this.maxWaitMs) throw new ChannelBusy(wait)
       waited = true
       const before = this.ctx.now().getTime()
       await this.ctx.sleep(wait)
@@ -165,16 +189,19 @@ class Lane {
           },
         })
       } catch (err) {
-        // A bug (or a clock that does not move): fail what was taken, never leave a caller waiting.
+        // Busy (not allowed to wait), a bug or a clock that does not move: fail what was taken,
+        // never leave a caller waiting.
         if (batch.length === 0) batch = this.queue.splice(0, 1)
+        const busy = err instanceof ChannelBusy
         result = {
           channel: this.sender.id,
           kind: this.sender.kind,
           key: this.messageOf(batch).key,
           ok: false,
           attempts: 0,
-          error: describeError(err),
-          failure: 'permanent',
+          error: busy ? err.message : describeError(err),
+          failure: busy ? 'rate-limit' : 'permanent',
+          ...(busy ? { retryInMs: err.waitMs } : {}),
           ...(batch.length > 1 ? { merged: batch.flatMap((p) => carried(p.message).map((m) => m.key)) } : {}),
           at: this.ctx.now().toISOString(),
         }
@@ -233,6 +260,7 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
   const rate = options.ratePerMinute ?? 20
   const windowMs = options.windowMs ?? 60_000
   const maxDigestItems = options.maxDigestItems ?? 30
+  const maxWaitMs = options.maxWaitMs ?? Number.POSITIVE_INFINITY
   const seen = new Set<string>()
   const lanes: Lane[] = []
   for (const channel of channels) {
@@ -240,7 +268,7 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
     if (seen.has(channel.id)) throw new TypeError(`two notify channels have the id "${channel.id}"`)
     seen.add(channel.id)
     const limiter = new SlidingWindow(rate, windowMs, () => ctx.now().getTime())
-    lanes.push(new Lane(channel, make(channel, ctx), limiter, ctx, maxDigestItems))
+    lanes.push(new Lane(channel, make(channel, ctx), limiter, ctx, maxDigestItems, maxWaitMs))
   }
 
   function route(notification: Notification): Array<{ lane: Lane; recipients: string[] }> {
@@ -260,6 +288,10 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
     async deliver(notification) {
       assertNotification(notification)
       return Promise.all(route(notification).map(({ lane, recipients }) => lane.enqueue({ ...notification, recipients })))
+    },
+    capacity() {
+      const each = lanes.map((lane) => lane.capacity())
+      return { available: Math.min(...each.map((c) => c.available)), waitMs: Math.max(0, ...each.map((c) => c.waitMs)) }
     },
     async flush() {
       await Promise.all(lanes.map((lane) => lane.idle()))

@@ -34,6 +34,12 @@ export class SlidingWindow {
     this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms)
   }
 
+  /** Requests that may be made now without waiting (0 while paused). */
+  remaining(): number {
+    if (this.pausedUntil > this.now()) return 0
+    return Math.max(0, this.limit - this.used)
+  }
+
   /** Requests counted in the current window. */
   get used(): number {
     const t = this.now()

@@ -102,6 +102,22 @@ describe('notifier rate limit (20 a minute per channel)', () => {
     expect([...groups.values()].flat().sort()).toEqual(many.map((n) => n.key).sort())
   })
 
+  it('told not to wait (maxWaitMs 0), hands back what its window cannot take, unsent, with when to retry', async () => {
+    const notifier = notifierOver([channel('wecom')], { maxWaitMs: 0 })
+    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0 })
+    const results = (await Promise.all(Array.from({ length: 23 }, (_, i) => notifier.deliver(breach(i + 1))))).flat()
+    expect(time.sleeps).toEqual([])
+    expect(results.slice(0, 20).every((r) => r.ok)).toBe(true)
+    for (const r of results.slice(20)) {
+      expect(r).toMatchObject({ ok: false, attempts: 0, failure: 'rate-limit', retryInMs: 60_000 })
+      expect(r.error).toMatch(/rate limit.*60 s/)
+    }
+    expect(capture.wecom.received).toHaveLength(20)
+    expect(notifier.capacity()).toEqual({ available: 0, waitMs: 60_000 })
+    time.advance(60_000)
+    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0 })
+  })
+
   it('after a platform rate-limit answer the channel waits, then the message goes through', async () => {
     capture.dingtalk.rateLimitNext(1)
     const notifier = notifierOver([channel('dingtalk')])
