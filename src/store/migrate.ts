@@ -1,4 +1,4 @@
-import { Migrator, type Kysely, type Migration, type MigrationResult } from 'kysely'
+import { Migrator, sql, type Kysely, type Migration, type MigrationResult } from 'kysely'
 import type { Backend } from './backend.js'
 import { initialMigration } from './migrations/0001-initial.js'
 import { triageMigration } from './migrations/0002-triage.js'
@@ -18,13 +18,22 @@ export interface MigrationReport {
   current: string | undefined
 }
 
-/** Brings the schema to the latest version; safe to run concurrently (the migrator takes a lock). */
+/**
+ * Brings the schema to the latest version; safe to run concurrently (the migrator takes a lock).
+ *
+ * On PostgreSQL the migration tables are looked for in the store's own schema (the first of its
+ * search_path): left to itself, Kysely's migrator finds them in any schema of the database, and
+ * a second lianxin schema beside a first one would never get its own.
+ */
 export async function migrateToLatest(db: Kysely<unknown>, backend: Backend): Promise<MigrationReport> {
+  const schema = backend === 'postgres' ? (await sql<{ schema: string | null }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined
+  if (backend === 'postgres' && !schema) throw new Error('PostgreSQL has no current schema: the search_path names no schema that exists')
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations(backend) },
     migrationTableName: 'lianxin_migration',
     migrationLockTableName: 'lianxin_migration_lock',
+    ...(schema ? { migrationTableSchema: schema } : {}),
   })
   const { error, results } = await migrator.migrateToLatest()
   const applied = (results ?? []).filter((r: MigrationResult) => r.status === 'Success').map((r) => r.migrationName)

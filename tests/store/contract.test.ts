@@ -10,7 +10,7 @@ import { addReplyDraft, listDecisions, recordDecision, replyDrafts } from '../..
 import { ensureSource, getCheckpoint, listSources, recordSourceRun, saveCheckpoint } from '../../src/store/sources.js'
 import { Store } from '../../src/store/store.js'
 import { appendTicketEvent, getTicket, linkPost, listTickets, openTicket, ticketForPost, ticketPosts } from '../../src/store/tickets.js'
-import { backends, manualClock, type TestStore } from '../helpers/stores.js'
+import { backends, manualClock, postgresBackend, type TestStore } from '../helpers/stores.js'
 
 /** A reply version as the reply service stores it. */
 function draftOf(ticketId: number, version: number, text: string) {
@@ -296,5 +296,22 @@ describe.each(backends)('store contract on $name', (backend) => {
       expect(decisions[0]).toMatchObject({ replyVersion: 2, decision: 'approve', approver: 'liuju' })
       expect((await verifyChain(store)).ok).toBe(true)
     })
+  })
+})
+
+describe('migrations on one PostgreSQL database', () => {
+  it('give a second store beside a first its own migration tables', async () => {
+    // Kysely's migrator looked for its tables in any schema: beside an existing store, a new
+    // schema was left without them and failed with "relation lianxin_migration_lock does not exist".
+    const first = await postgresBackend.open()
+    const second = await postgresBackend.open()
+    try {
+      expect(second.store.migration?.applied).toEqual(['0001-initial', '0002-triage', '0003-daemon'])
+      const tables = await sql<{ schema: string }>`select table_schema as schema from information_schema.tables where table_name = 'lianxin_migration_lock' and table_schema in (${first.schema}, ${second.schema})`.execute(first.store.db)
+      expect(tables.rows.map((r) => r.schema).sort()).toEqual([first.schema, second.schema].sort())
+    } finally {
+      await second.cleanup()
+      await first.cleanup()
+    }
   })
 })
