@@ -25,7 +25,7 @@ SIGTERM and SIGINT finish the step in flight, let crawls reach their next checkp
     }
     process.once('SIGTERM', () => stop('SIGTERM'))
     process.once('SIGINT', () => stop('SIGINT'))
-    const summary = await withContext({ configPath: this.flags.config }, async ({ loaded, store }) => {
+    const summary = await withContext({ configPath: this.flags.config, checkNested: true }, async ({ loaded, store }) => {
       if (!loaded) throw new UsageError('the daemon needs lianxin.yaml; create one with "lianxin init"')
       await syncConfigUsers(store, loaded.config)
       return runDaemon({

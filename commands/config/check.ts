@@ -1,10 +1,11 @@
 import { BaseCommand } from '../../src/cli/base-command.js'
+import { nestedSettings } from '../../src/cli/nested-settings.js'
 import { checkConfig, type ConfigSummary } from '../../src/config/check.js'
 
 export type ConfigCheckResult = ConfigSummary
 
 export default class ConfigCheck extends BaseCommand<typeof ConfigCheck> {
-  static override description = `Reads lianxin.yaml (--config PATH, else $LIANXIN_CONFIG, else ./lianxin.yaml), applies LIANXIN_* environment overrides and validates everything: types, unknown keys, ids that must exist or be unique, approvers and their roles, durations, dates, cron schedules and URLs.
+  static override description = `Reads lianxin.yaml (--config PATH, else $LIANXIN_CONFIG, else ./lianxin.yaml), applies LIANXIN_* environment overrides and validates everything: types, unknown keys, ids that must exist or be unique, approvers and their roles, durations, dates, cron schedules and URLs, and the options of every source and notification channel.
 
 If anything is wrong it lists every problem as FILE:LINE:COLUMN  KEY.PATH: message and exits with code 3. Otherwise it prints a summary; database passwords are masked.`
   static override examples = [
@@ -14,7 +15,7 @@ If anything is wrong it lists every problem as FILE:LINE:COLUMN  KEY.PATH: messa
   static override summary = 'Validate lianxin.yaml and summarise what it sets up.'
 
   public async run(): Promise<ConfigCheckResult> {
-    const summary = await checkConfig({ flagPath: this.flags.config })
+    const summary = await checkConfig({ flagPath: this.flags.config, nested: nestedSettings })
     const roles = Object.entries(summary.users.byRole).map(([role, count]) => `${role} ${count}`).join(', ')
     const kinds = Object.entries(summary.sources.byKind).map(([kind, count]) => `${kind} ${count}`).join(', ')
     this.log(`${summary.file ?? '(no file)'} is valid.`)

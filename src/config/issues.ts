@@ -99,9 +99,10 @@ function expectedOf(issue: z.core.$ZodIssue): string | undefined {
 }
 
 /** Turns zod issues into located, readable issues (one per unknown key). */
-export function toConfigIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, source: YamlSource | undefined, origins: OriginMap): ConfigIssue[] {
+export function toConfigIssues(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, source: YamlSource | undefined, origins: OriginMap, prefix: KeyPath = []): ConfigIssue[] {
   const out: ConfigIssue[] = []
-  const place = (path: KeyPath, key = false): Pick<ConfigIssue, 'line' | 'column' | 'origin'> => {
+  const place = (relative: KeyPath, key = false): Pick<ConfigIssue, 'line' | 'column' | 'origin'> => {
+    const path = [...prefix, ...relative]
     const text = formatPath(path)
     for (const [overridden, origin] of origins) {
       if (text === overridden || text.startsWith(`${overridden}.`) || text.startsWith(`${overridden}[`)) return { origin }
@@ -114,7 +115,7 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zo
     if (issue.code === 'unrecognized_keys') {
       const allowed = keysAt(schema, path)
       for (const key of issue.keys) {
-        out.push({ path: formatPath([...path, key]), ...place([...path, key], true), message: `unknown key "${key}"${didYouMean(key, allowed)}` })
+        out.push({ path: formatPath([...prefix, ...path, key]), ...place([...path, key], true), message: `unknown key "${key}"${didYouMean(key, allowed)}` })
       }
       continue
     }
@@ -132,11 +133,11 @@ export function toConfigIssues(issues: readonly z.core.$ZodIssue[], schema: z.Zo
     const related: unknown = issue.code === 'custom' ? issue.params?.firstPath : undefined
     if (Array.isArray(related)) {
       const label = issue.code === 'custom' && typeof issue.params?.relatedLabel === 'string' ? issue.params.relatedLabel : 'first defined'
-      const at = source?.locate(related as PropertyKey[])
-      message += at === undefined ? ` (${label} at ${formatPath(related as PropertyKey[])})` : ` (${label} at line ${at.line})`
+      const at = source?.locate([...prefix, ...(related as PropertyKey[])])
+      message += at === undefined ? ` (${label} at ${formatPath([...prefix, ...(related as PropertyKey[])])})` : ` (${label} at line ${at.line})`
     }
     const expected = expectedOf(issue)
-    out.push({ path: formatPath(path), ...place(path), message, ...(expected === undefined ? {} : { expected }) })
+    out.push({ path: formatPath([...prefix, ...path]), ...place(path), message, ...(expected === undefined ? {} : { expected }) })
   }
   return out
 }

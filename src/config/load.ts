@@ -11,7 +11,8 @@ import { DEFAULT_SQLITE_FILE, normaliseDatabaseUrl } from './database.js'
 import { configIssuesError, toConfigIssues } from './issues.js'
 import { applyOverrides, envValue, type AppliedOverride, type ConfigFlagValues, type ValueOrigin } from './overrides.js'
 import { lianxinConfigSchema, type LianxinConfig } from './schema.js'
-import { YamlSource, decodeConfig } from './yaml-source.js'
+import { YamlSource, decodeConfig, type KeyPath } from './yaml-source.js'
+import type { z } from 'zod'
 
 /** The file name looked for in the working directory. */
 export const CONFIG_FILE_NAME = 'lianxin.yaml'
@@ -24,6 +25,19 @@ export interface ParseConfigOptions {
   flags?: ConfigFlagValues
   /** Receives the overrides that were applied. */
   onOverrides?: (applied: AppliedOverride[]) => void
+  /**
+   * Settings that other modules validate (a source's or a channel's `options`): each is checked
+   * against its module's schema after the config itself is valid, and its problems are reported
+   * like the config's own, with their lines.
+   */
+  nested?: (config: LianxinConfig) => NestedSettings[]
+}
+
+/** A block of the config that another module validates: where it is, its schema, its value. */
+export interface NestedSettings {
+  at: KeyPath
+  schema: z.ZodType
+  value: unknown
 }
 
 /**
@@ -47,9 +61,14 @@ export function parseConfig(input: string | Uint8Array, fileName: string, option
   const applied = applyOverrides(data, options.env ?? {}, options.flags)
   options.onOverrides?.(applied)
   const result = lianxinConfigSchema.safeParse(data, { reportInput: true })
-  if (result.success) return result.data
   const origins = new Map(applied.map((override) => [override.path, override.label]))
-  throw configIssuesError(fileName, toConfigIssues(result.error.issues, lianxinConfigSchema, source, origins))
+  if (!result.success) throw configIssuesError(fileName, toConfigIssues(result.error.issues, lianxinConfigSchema, source, origins))
+  const nested = (options.nested?.(result.data) ?? []).flatMap(({ at, schema, value }) => {
+    const checked = schema.safeParse(value, { reportInput: true })
+    return checked.success ? [] : toConfigIssues(checked.error.issues, schema, source, origins, at)
+  })
+  if (nested.length > 0) throw configIssuesError(fileName, nested)
+  return result.data
 }
 
 /** Options of {@link loadConfig}. */
@@ -64,6 +83,8 @@ export interface LoadConfigOptions {
   required?: boolean
   /** Values from command-line flags (win over env and file). */
   flags?: ConfigFlagValues
+  /** See {@link ParseConfigOptions.nested}. */
+  nested?: ParseConfigOptions['nested']
 }
 
 /** A validated config and what was resolved around it. */
@@ -140,7 +161,12 @@ export async function loadConfig(options: LoadConfigOptions = {}): Promise<Loade
     throw new ConfigError(`cannot read ${file}`, { cause: err, suggestions: ['check the file permissions'] })
   }
   let overrides: AppliedOverride[] = []
-  const config = parseConfig(bytes, displayName(file, cwd), { env, flags: options.flags, onOverrides: (applied) => (overrides = applied) })
+  const config = parseConfig(bytes, displayName(file, cwd), {
+    env,
+    flags: options.flags,
+    onOverrides: (applied) => (overrides = applied),
+    ...(options.nested ? { nested: options.nested } : {}),
+  })
   const baseDir = dirname(file)
   const urlOverride = overrides.find((override) => override.key === 'databaseUrl')
   return {

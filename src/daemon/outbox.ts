@@ -32,7 +32,7 @@ export interface DeliverOptions {
   readonly limit?: number
   /** Deliveries per row before it is given up as failed. @default 5 */
   readonly maxRuns?: number
-  /** Messages per channel per run, under the bots' 20 a minute. @default 18 */
+  /** Messages per channel per run. @default 90% of the channel's limit a minute (18 of a bot's 20), leaving room for retries */
   readonly perRun?: number
   /** Notifications per digest message, so one digest fits one chat message. @default 10 */
   readonly digestSize?: number
@@ -89,7 +89,7 @@ export async function deliverOutbox(session: Session, options: DeliverOptions): 
         return
       }
       const capacity = notifier.capacity()
-      const budget = Math.min(options.perRun ?? 18, capacity.available)
+      const budget = Math.min(options.perRun ?? Math.max(1, Math.floor(capacity.limit * 0.9)), capacity.available)
       if (budget <= 0) {
         await defer(session, channelRows, capacity.waitMs)
         report.deferred += channelRows.length

@@ -20,7 +20,7 @@ import { describeError } from '../errors.js'
 import { createSender as defaultCreateSender, type SenderFactory } from './channels/index.js'
 import { senderContext, type Attempt, type DeliveryResult, type NotifyLogger, type Sender, type SenderContext } from './delivery.js'
 import { assertNotification, carried, renderDigest, type Notification, type People } from './message.js'
-import type { ChannelConfig } from './options.js'
+import { channelOptions, type ChannelConfig } from './options.js'
 import { SlidingWindow } from './rate-limit.js'
 
 export interface NotifierOptions {
@@ -73,10 +73,10 @@ export interface Notifier {
   /** The channels `notification` would go to, and to whom on each. */
   route(notification: Notification): Array<{ channel: string; recipients: string[] }>
   /**
-   * How many messages every channel could take now without waiting on its rate limit, and how
-   * long until the busiest one takes another (0 when it can now).
+   * How many messages every channel could take now without waiting on its rate limit, how long
+   * until the busiest one takes another (0 when it can now), and the smallest per-window limit.
    */
-  capacity(): { available: number; waitMs: number }
+  capacity(): { available: number; waitMs: number; limit: number }
   /** Resolves once every queued notification has been delivered or has failed. */
   flush(): Promise<void>
   /** Flushes, then closes the channels (SMTP connections). */
@@ -126,8 +126,8 @@ class Lane {
     private readonly maxWaitMs: number,
   ) {}
 
-  capacity(): { available: number; waitMs: number } {
-    return { available: this.limiter.remaining(), waitMs: this.limiter.waitMs() }
+  capacity(): { available: number; waitMs: number; limit: number } {
+    return { available: this.limiter.remaining(), waitMs: this.limiter.waitMs(), limit: this.limiter.limit }
   }
 
   enqueue(message: Notification): Promise<DeliveryResult> {
@@ -267,7 +267,7 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
     if (channel.enabled === false) continue
     if (seen.has(channel.id)) throw new TypeError(`two notify channels have the id "${channel.id}"`)
     seen.add(channel.id)
-    const limiter = new SlidingWindow(rate, windowMs, () => ctx.now().getTime())
+    const limiter = new SlidingWindow(channelOptions(channel).ratePerMinute ?? rate, windowMs, () => ctx.now().getTime())
     lanes.push(new Lane(channel, make(channel, ctx), limiter, ctx, maxDigestItems, maxWaitMs))
   }
 
@@ -291,7 +291,11 @@ export function createNotifier(channels: readonly ChannelConfig[], options: Noti
     },
     capacity() {
       const each = lanes.map((lane) => lane.capacity())
-      return { available: Math.min(...each.map((c) => c.available)), waitMs: Math.max(0, ...each.map((c) => c.waitMs)) }
+      return {
+        available: Math.min(...each.map((c) => c.available)),
+        waitMs: Math.max(0, ...each.map((c) => c.waitMs)),
+        limit: Math.min(...each.map((c) => c.limit)),
+      }
     },
     async flush() {
       await Promise.all(lanes.map((lane) => lane.idle()))

@@ -31,6 +31,11 @@ export const channelOptionsSchema = z
     mentions: z.record(userName, z.string().min(1)).optional(),
     /** Request timeout in ms. @default 10000 */
     timeoutMs: z.number().int().positive().optional(),
+    /**
+     * Messages a minute this channel takes. @default 20 (the WeCom, DingTalk and Feishu group bots'
+     * limit); a webhook into the bureau's own systems or a mail server may take more.
+     */
+    ratePerMinute: z.number({ error: 'expected a whole number' }).int({ error: 'expected a whole number' }).min(1, { error: 'at least 1' }).max(6000, { error: 'at most 6000' }).optional(),
   })
   .strict()
 
@@ -43,7 +48,7 @@ export function channelOptions(channel: ChannelConfig): ChannelOptions {
   const issue = parsed.error.issues[0]
   const where = issue !== undefined && issue.path.length > 0 ? `.${issue.path.join('.')}` : ''
   throw new ConfigError(`notify channel "${channel.id}": options${where}: ${issue?.message ?? 'invalid'}`, {
-    suggestions: ['Channel options are: emails, from, mentions, timeoutMs (see docs/notify.md).'],
+    suggestions: ['Channel options are: emails, from, mentions, timeoutMs, ratePerMinute (see docs/notify.md).'],
   })
 }
 

@@ -32,6 +32,11 @@ describe('lianxin init and config check', () => {
     const bad = await runCli(['config', 'check'], { cwd: dir })
     expect(bad.code).toBe(3)
     expect(bad.stderr).toMatch(/lianxin\.yaml:\d+:\d+\s+sources\[0\]\.schedule: "every half hour" is not a valid cron expression/)
+    // A source's own options are checked too, by its adapter.
+    writeFileSync(file, readFileSync(file, 'utf8').replace('"every half hour"', '"*/30 * * * *"').replace('boards: [', 'bords: ['))
+    const typo = await runCli(['config', 'check'], { cwd: dir })
+    expect(typo.code).toBe(3)
+    expect(typo.stderr).toMatch(/lianxin\.yaml:\d+:\d+\s+sources\[0\]\.options\.bords: unknown key "bords"; did you mean "boards"\?/)
   })
 
   it('lists every command with --help', async () => {

@@ -104,7 +104,7 @@ describe('notifier rate limit (20 a minute per channel)', () => {
 
   it('told not to wait (maxWaitMs 0), hands back what its window cannot take, unsent, with when to retry', async () => {
     const notifier = notifierOver([channel('wecom')], { maxWaitMs: 0 })
-    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0 })
+    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0, limit: 20 })
     const results = (await Promise.all(Array.from({ length: 23 }, (_, i) => notifier.deliver(breach(i + 1))))).flat()
     expect(time.sleeps).toEqual([])
     expect(results.slice(0, 20).every((r) => r.ok)).toBe(true)
@@ -113,9 +113,17 @@ describe('notifier rate limit (20 a minute per channel)', () => {
       expect(r.error).toMatch(/rate limit.*60 s/)
     }
     expect(capture.wecom.received).toHaveLength(20)
-    expect(notifier.capacity()).toEqual({ available: 0, waitMs: 60_000 })
+    expect(notifier.capacity()).toEqual({ available: 0, waitMs: 60_000, limit: 20 })
     time.advance(60_000)
-    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0 })
+    expect(notifier.capacity()).toEqual({ available: 20, waitMs: 0, limit: 20 })
+  })
+
+  it("a channel's own ratePerMinute option wins over the bots' 20", async () => {
+    const notifier = notifierOver([channel('webhook', { options: { ratePerMinute: 60 } })], { maxWaitMs: 0 })
+    expect(notifier.capacity()).toEqual({ available: 60, waitMs: 0, limit: 60 })
+    const results = (await Promise.all(Array.from({ length: 25 }, (_, i) => notifier.deliver(breach(i + 1))))).flat()
+    expect(results.every((r) => r.ok && r.merged === undefined)).toBe(true)
+    expect(capture.webhook.received).toHaveLength(25)
   })
 
   it('after a platform rate-limit answer the channel waits, then the message goes through', async () => {
