@@ -2,11 +2,9 @@
  * The urgency lexicon (`classifiers/urgency/lexicon.yaml`): its zod schema, the loader that
  * points every problem at a key and a line, and the compiled form the scorer uses.
  */
-import { readFileSync } from 'node:fs'
 import { z } from 'zod'
-import { ConfigError } from '../../src/errors.js'
-import { formatIssue, toConfigIssues, type ConfigIssue } from '../../src/config/issues.js'
-import { YamlSource, decodeConfig } from '../../src/config/yaml-source.js'
+import type { ConfigIssue } from '../../src/config/issues.js'
+import { parseYamlWith, readYamlFile } from '../../src/config/yaml-file.js'
 import { packagePath } from '../../src/paths.js'
 import { normaliseText } from '../tokenize.js'
 import { PhraseAutomaton } from './automaton.js'
@@ -195,14 +193,7 @@ export const DEFAULT_LEXICON_PATH = packagePath('classifiers', 'urgency', 'lexic
  * `details: { file, issues }`.
  */
 export function parseUrgencyLexicon(input: string | Uint8Array, fileName = 'lexicon.yaml'): UrgencyLexicon {
-  const decoded = decodeConfig(input, fileName)
-  if ('issue' in decoded) throw lexiconError(fileName, [decoded.issue])
-  const source = new YamlSource(decoded.text)
-  const syntax = source.syntaxIssues()
-  if (syntax.length > 0) throw lexiconError(fileName, syntax)
-  const result = urgencyLexiconSchema.safeParse(source.doc.toJS({ maxAliasCount: 100 }), { reportInput: true })
-  if (!result.success) throw lexiconError(fileName, toConfigIssues(result.error.issues, urgencyLexiconSchema, source, new Map()).map(groupKeyHint))
-  return compileLexicon(result.data, fileName)
+  return compileLexicon(parseYamlWith(urgencyLexiconSchema, input, fileName, { what: 'urgency lexicon', suggestions: SUGGESTIONS, mapIssue: groupKeyHint }), fileName)
 }
 
 /**
@@ -212,26 +203,13 @@ export function parseUrgencyLexicon(input: string | Uint8Array, fileName = 'lexi
  * @throws ConfigError naming the key path and line of every problem.
  */
 export function loadUrgencyLexicon(path: string = DEFAULT_LEXICON_PATH): UrgencyLexicon {
-  let bytes: Uint8Array
-  try {
-    bytes = readFileSync(path)
-  } catch (cause) {
-    throw new ConfigError(`cannot read the urgency lexicon ${path}: ${(cause as Error).message}`, { cause })
-  }
-  return parseUrgencyLexicon(bytes, path)
+  return parseUrgencyLexicon(readYamlFile(path, 'urgency lexicon'), path)
 }
+
+const SUGGESTIONS = ['the comments at the top of lexicon.yaml describe every key', 'restore the shipped file with "git checkout classifiers/urgency/lexicon.yaml"']
 
 /** The shared hint finder does not look inside `groups.<name>` (a record): name the allowed keys there. */
 function groupKeyHint(issue: ConfigIssue): ConfigIssue {
   if (!/^groups\.[^.[]+\.[^.[]+$/.test(issue.path) || !/^unknown key "[^"]*"$/.test(issue.message)) return issue
   return { ...issue, message: `${issue.message} (allowed here: ${Object.keys(groupSchema.shape).join(', ')})` }
-}
-
-function lexiconError(file: string, issues: ConfigIssue[]): ConfigError {
-  const sorted = [...issues].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0))
-  const count = sorted.length === 1 ? '1 problem' : `${sorted.length} problems`
-  return new ConfigError(`urgency lexicon ${file} is not valid (${count}):\n${sorted.map((i) => formatIssue(file, i)).join('\n')}`, {
-    details: { file, issues: sorted },
-    suggestions: ['the comments at the top of lexicon.yaml describe every key', 'restore the shipped file with "git checkout classifiers/urgency/lexicon.yaml"'],
-  })
 }

@@ -154,13 +154,13 @@ function byPosition(a: ConfigIssue, b: ConfigIssue): number {
 }
 
 /** The single ConfigError for a file with problems; `details` is {@link ConfigErrorDetails}. */
-export function configIssuesError(file: string, issues: ConfigIssue[]): ConfigError {
+export function configIssuesError(file: string, issues: ConfigIssue[], options: { title?: string; suggestions?: string[] } = {}): ConfigError {
   const sorted = [...issues].sort(byPosition)
   const count = sorted.length === 1 ? '1 problem' : `${sorted.length} problems`
   const lines = sorted.map((issue) => formatIssue(file, issue))
   const details: ConfigErrorDetails = { file, issues: sorted }
-  return new ConfigError(`${file} is not valid (${count}):\n${lines.join('\n')}`, {
+  return new ConfigError(`${options.title ?? file} is not valid (${count}):\n${lines.join('\n')}`, {
     details,
-    suggestions: ['run "lianxin config check" after fixing', 'docs/config.md describes every key'],
+    suggestions: options.suggestions ?? ['run "lianxin config check" after fixing', 'docs/config.md describes every key'],
   })
 }
