@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<string[]>> = {
   crawl: () => crawlBench(),
   topic: async () => (await import('./topic.js')).topicBench(),
   triage: async () => (await import('./triage.js')).triageBench(),
+  appeal: async () => (await import('./appeal.js')).appealBench(),
   dedup: async () => (await import('./dedup.js')).dedupBench(),
   'hotspots-teddy': async () => (await import('./hotspots-teddy.js')).hotspotsTeddyBench(),
   daemon: async () => (await import('./daemon.js')).daemonBench(),

@@ -18,7 +18,7 @@ export default class Classify extends BaseCommand<typeof Classify> {
   ]
   static override args = { text: Args.string({ description: 'The text, or - to read standard input.' }) }
   static override flags = {
-    explain: Flags.boolean({ description: 'Say why this topic, urgency and owner.' }),
+    explain: Flags.boolean({ description: 'Say why this topic, urgency, appeal or not, and owner.' }),
     model: Flags.string({ description: 'Topic model file (default: the shipped classifiers/models/topic-default.json).' }),
   }
 
@@ -29,7 +29,7 @@ export default class Classify extends BaseCommand<typeof Classify> {
     const engine = await createEngine(loaded?.config ?? (await defaultConfig()), this.flags.model ? { modelPath: this.flags.model } : {})
     const [title, ...rest] = raw.trim().split('\n')
     const result = triage(engine, { title: title ?? '', body: rest.join('\n') }, new Date())
-    this.log(`${result.topic.label} · ${result.urgency.level} · ${result.routing.lead.name}${result.routing.assist.length > 0 ? ` (+ ${result.routing.assist.map((a) => a.name).join('、')})` : ''}`)
+    this.log(`${result.topic.label} · ${result.urgency.level}${result.appeal.appeal ? '' : ' · 非诉求 (notice/news/thanks)'} · ${result.routing.lead.name}${result.routing.assist.length > 0 ? ` (+ ${result.routing.assist.map((a) => a.name).join('、')})` : ''}`)
     if (this.flags.explain) for (const line of explain(result)) this.log(line)
     return result
   }

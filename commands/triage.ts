@@ -11,7 +11,7 @@ export type TriageCommandResult = Omit<TriageRunSummary, 'posts'> & {
 
 export default class Triage extends BaseCommand<typeof Triage> {
   static override summary = 'Triage every post not yet triaged, and open or link its case.'
-  static override description = `For each new post (or new version of a post): jieba tokenization, topic, urgency with the cues that fired, place (street or town, community) and "10+N" routing (the lead zone or department and the assisting departments), then near-duplicate matching. A post that repeats an earlier complaint, from any source, is linked to that case; otherwise a citizen's post opens a ticket, and news and notices are only watched. Running it twice changes nothing the second time.`
+  static override description = `For each new post (or new version of a post): jieba tokenization, topic, urgency with the cues that fired, place (street or town, community) and "10+N" routing (the lead zone or department and the assisting departments), then near-duplicate matching. A post that repeats an earlier complaint, from any source, is linked to that case; otherwise a message-board letter opens a ticket, a Weibo or WeChat post opens one when it reads as a citizen's appeal (or is 特急), and notices, news and thanks are only watched (open one by hand with "lianxin tickets open POST"). Running it twice changes nothing the second time.`
   static override examples = [
     '<%= config.bin %> <%= command.id %>',
     '<%= config.bin %> <%= command.id %> --explain',

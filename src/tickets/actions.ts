@@ -5,12 +5,13 @@
 import type { LianxinConfig } from '../config/schema.js'
 import { CLOCK_NAMES, type ClockName } from '../config/sections/operations.js'
 import { parseDuration } from '../config/duration.js'
-import { NotFoundError, UsageError } from '../errors.js'
+import { NotFoundError, RefusedError, UsageError } from '../errors.js'
 import { requireActor } from '../people/roster.js'
 import type { Role } from '../store/people.js'
 import type { Session } from '../store/session.js'
-import { getTicket } from '../store/tickets.js'
-import { act, loadCase, type ActResult, type CaseContext } from './service.js'
+import { getPost } from '../store/posts.js'
+import { getTicket, ticketForPost, type TicketSummary } from '../store/tickets.js'
+import { act, loadCase, openCase, type ActResult, type CaseContext } from './service.js'
 import { CHARACTERISATION_KINDS, isGrade, SATISFACTION_LEVELS, type CharacterisationKind, type Grade } from './workflow/index.js'
 
 /** Who may handle the intake and dispatch of cases (受理、交办). */
@@ -34,6 +35,34 @@ function checkUnit(units: Units, id: string, flag: string): void {
 export async function acceptTicket(session: Session, ctx: CaseContext, id: number, actor: string): Promise<ActResult> {
   await requireActor(session, actor, DISPATCH, 'accept cases')
   return act(session, id, { type: 'accepted', actor, payload: {} }, ctx)
+}
+
+/**
+ * Opens a case by hand for a post triage only watched — a self-media post that read as a notice
+ * but is a complaint after all — routed as triage proposed, with the reason on record.
+ */
+export async function openTicketForPost(session: Session, postId: number, actor: string, reason: string): Promise<{ ticket: TicketSummary; created: boolean }> {
+  await requireActor(session, actor, DISPATCH, 'open cases')
+  if (reason.trim() === '') throw new UsageError('say why this post needs a case (--reason)')
+  const post = await getPost(session, postId)
+  if (!post) throw new NotFoundError(`post ${postId} does not exist`, { suggestions: ['Post ids are shown by "lianxin triage" and "lianxin hotspots --json".'] })
+  const existing = await ticketForPost(session, postId)
+  if (existing !== undefined) throw new RefusedError(`post ${postId} is already in case #${existing}`, { code: 'ALREADY_OPEN', suggestions: [`See it with "lianxin tickets show ${existing}".`] })
+  const row = await session.db.selectFrom('triage_results').select(['topic', 'urgency', 'zone_id', 'lead', 'detail']).where('post_id', '=', postId).orderBy('version', 'desc').executeTakeFirst()
+  if (!row) throw new RefusedError(`post ${postId} has not been triaged yet`, { code: 'NOT_TRIAGED', suggestions: ['Run "lianxin triage" first: the case is routed as triage proposes.'] })
+  const routing = (JSON.parse(row.detail) as { routing?: { assist?: Array<{ id: string }>; reasons?: string[] } }).routing
+  return openCase(session, {
+    title: post.title,
+    postIds: [post.id],
+    actor,
+    topic: row.topic,
+    urgency: row.urgency,
+    zoneId: row.zone_id,
+    lead: row.lead,
+    assist: (routing?.assist ?? []).map((a) => a.id),
+    reasons: [`opened by ${actor}: ${reason.trim()}`, ...(routing?.reasons ?? [])],
+    key: `ticket.opened:post:${post.id}`,
+  })
 }
 
 /** Options of {@link assignTicket}: without a lead, the routing triage proposed is used. */

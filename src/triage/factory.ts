@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { createTokenizer, userWordsFromConfig } from '../../classifiers/tokenize.js'
 import { createUrgencyScorer, loadUrgencyLexicon } from '../../classifiers/urgency/index.js'
+import { createAppealScorer, loadAppealLexicon } from '../../classifiers/appeal/index.js'
 import { DEFAULT_MODEL_PATH, loadTopicModel } from '../../classifiers/linear/index.js'
 import { parseConfig } from '../config/load.js'
 import type { LianxinConfig } from '../config/schema.js'
@@ -19,17 +20,20 @@ export interface EngineOptions {
   topic?: TopicModel
   /** Urgency lexicon file (default: classifiers/urgency/lexicon.yaml). */
   lexiconPath?: string
+  /** Appeal lexicon file (default: classifiers/appeal/lexicon.yaml). */
+  appealLexiconPath?: string
 }
 
 /**
  * Everything the triage needs, built from the config: jieba with the district's places and
- * departments as user words, the topic model, the urgency lexicon and the gazetteer.
+ * departments as user words, the topic model, the urgency and appeal lexicons and the gazetteer.
  */
 export async function createEngine(config: LianxinConfig, options: EngineOptions = {}): Promise<TriageEngine> {
   const tokenizer = createTokenizer({ userWords: userWordsFromConfig(config) })
   const topic = options.topic ?? (await loadTopicModel(options.modelPath ?? DEFAULT_MODEL_PATH, tokenizer))
   const lexicon = loadUrgencyLexicon(options.lexiconPath)
-  return { config, tokenizer, topic, urgency: createUrgencyScorer(lexicon), gazetteer: new Gazetteer(config) }
+  const appeal = createAppealScorer(loadAppealLexicon(options.appealLexiconPath))
+  return { config, tokenizer, topic, urgency: createUrgencyScorer(lexicon), appeal, gazetteer: new Gazetteer(config) }
 }
 
 /** Near-duplicates over the store's fingerprints: the same complaint within 30 days, from any source. */

@@ -1,4 +1,4 @@
-import { CITIZEN_SOURCE_KINDS } from '../config/sections/operations.js'
+import { defaultTicketPolicy } from '../config/sections/operations.js'
 import { appendEvent } from '../store/events.js'
 import { listPosts, markTriaged, type Post } from '../store/posts.js'
 import type { Session } from '../store/session.js'
@@ -30,7 +30,7 @@ export interface TriageRunSummary {
   attached: number
   /** New posts linked to the case of an earlier near-duplicate. */
   duplicates: number
-  /** Posts of news and notice sources: triaged, not ticketed. */
+  /** Posts that open no ticket (news and notice sources; self-media posts that are no appeal): triaged, watched. */
   watched: number
   posts: TriagedPost[]
 }
@@ -60,8 +60,8 @@ export async function triagePending(store: Store, engine: TriageEngine, matcher:
       const tx: Session = { db, now: store.now }
       for (const post of batch) {
         const source = sources.get(post.sourceId)
-        const opensTickets = source?.tickets ?? (source ? CITIZEN_SOURCE_KINDS.includes(source.kind) : true)
-        const done = await triageOne(tx, engine, matcher, post, opensTickets)
+        const policy = source?.tickets ?? (source ? defaultTicketPolicy(source.kind) : true)
+        const done = await triageOne(tx, engine, matcher, post, policy)
         summary.posts.push(done)
         summary.triaged++
         if (done.outcome === 'opened') summary.ticketsOpened++
@@ -75,7 +75,7 @@ export async function triagePending(store: Store, engine: TriageEngine, matcher:
   return summary
 }
 
-async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMatcher, post: Post, opensTickets: boolean): Promise<TriagedPost> {
+async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMatcher, post: Post, policy: boolean | 'appeals'): Promise<TriagedPost> {
   const now = tx.now()
   const history = await historyOf(tx, post, now, engine.gazetteer.locate(post.title, post.body).community)
   const result = triage(engine, { title: post.title, body: post.body, history }, now)
@@ -112,6 +112,8 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
       topicScore: result.topic.score,
       urgency: result.urgency.level,
       cues: result.urgency.cues.map((c) => c.cue),
+      appeal: result.appeal.appeal,
+      appealScore: result.appeal.score,
       zoneId: result.place.zoneId,
       community: result.place.community,
       lead: result.routing.lead.id,
@@ -130,7 +132,8 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
     await linkPost(tx, ticketId, post.id, `near-duplicate of post ${dup.postId} (SimHash distance ${dup.distance})`, 'system:triage')
     return { ...base, outcome: 'duplicate', ticketId, duplicateOf: dup.postId }
   }
-  if (!opensTickets) return { ...base, outcome: 'watched', ticketId: null, duplicateOf: duplicates[0]?.postId ?? null }
+  const opensTicket = policy === true || (policy === 'appeals' && (result.appeal.appeal || result.urgency.level === '特急'))
+  if (!opensTicket) return { ...base, outcome: 'watched', ticketId: null, duplicateOf: duplicates[0]?.postId ?? null }
   const { ticket } = await openCase(tx, {
     title: post.title,
     postIds: [post.id],

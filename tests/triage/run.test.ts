@@ -10,6 +10,9 @@ import { listTickets, ticketPosts } from '../../src/store/tickets.js'
 import type { TriageEngine } from '../../src/triage/engine.js'
 import { createEngine, createMatcher } from '../../src/triage/factory.js'
 import { triagePending } from '../../src/triage/run.js'
+import { openTicketForPost } from '../../src/tickets/actions.js'
+import { syncConfigUsers } from '../../src/people/roster.js'
+import { LianxinError } from '../../src/errors.js'
 import { backends, manualClock, type TestStore } from '../helpers/stores.js'
 
 const profile = parseConfig(readFileSync(packagePath('src', 'config', 'profiles', 'pingfang.yaml')), 'pingfang.yaml')
@@ -19,6 +22,7 @@ const config: LianxinConfig = {
     { id: 'board', kind: 'liuyan', name: '留言板', enabled: true, schedule: '*/30 * * * *', options: {} },
     { id: 'weibo', kind: 'weibo', name: '微博', enabled: true, schedule: '*/30 * * * *', options: {} },
     { id: 'news', kind: 'rss', name: '新闻', enabled: true, schedule: '0 * * * *', url: 'http://127.0.0.1/rss.xml', options: {} },
+    { id: 'official', kind: 'weibo', name: '平房发布', enabled: true, schedule: '*/30 * * * *', tickets: true, options: {} },
   ],
 }
 
@@ -74,5 +78,44 @@ describe.each(backends)('triage run on $name', (backend) => {
     expect(again).toMatchObject({ triaged: 1, attached: 1, ticketsOpened: 0 })
     expect(await listTickets(t.store)).toHaveLength(1)
     expect(await listPosts(t.store, { untriaged: true })).toHaveLength(0)
+  })
+
+  it("opens tickets for self-media appeals only (and 特急 posts); notices and thanks are watched, and staff can open one by hand", async () => {
+    const posts = [
+      { externalId: 'w-notice', title: '平房今天初雪啦', body: '平房今天初雪啦[雪人] 出门注意防滑，开车的朋友慢点！#平房大小事#' },
+      { externalId: 'w-thanks', title: '给网格员点赞', body: '#百姓谈# 给哈南社区的网格员点赞！哈南人才公寓的问题一周就解决了[赞]' },
+      { externalId: 'w-appeal', title: '兴建小区楼顶盖起了空中别墅', body: '网友爆料：兴建小区楼顶盖起了“空中别墅”，城管管不管？' },
+      { externalId: 'w-gas', title: '楼道煤气味', body: '【温馨提示】兴建小区18号楼楼道一股煤气味，已经好几个小时了，燃气公司的人还没到！' },
+    ]
+    for (const p of posts) await upsertPost(t.store, { sourceId: 'weibo', ...p, publishedAt: '2026-12-01T01:00:00.000Z' })
+    // The same kind of notice from a source configured with tickets: true opens a ticket.
+    await upsertPost(t.store, { sourceId: 'official', externalId: 'o-notice', title: '【停水通知】保国小区明日停水', body: '因管线改造，保国小区明日8:00至18:00停水，请居民提前储水，敬请谅解。', publishedAt: '2026-12-01T01:00:00.000Z' })
+    const summary = await triagePending(t.store, engine, createMatcher(engine))
+    const outcome = new Map(summary.posts.map((p) => [String(p.postId), p]))
+    const byExternal = new Map((await listPosts(t.store)).map((p) => [p.externalId, p.id]))
+    const of = (ext: string) => outcome.get(String(byExternal.get(ext)))!
+    expect(of('w-notice')).toMatchObject({ outcome: 'watched', ticketId: null })
+    expect(of('w-notice').result.appeal).toMatchObject({ appeal: false, cues: [expect.objectContaining({ group: 'notice', cue: '初雪' })] })
+    expect(of('w-thanks')).toMatchObject({ outcome: 'watched' })
+    expect(of('w-appeal')).toMatchObject({ outcome: 'opened' })
+    expect(of('w-gas').result.urgency.level).toBe('特急')
+    expect(of('w-gas')).toMatchObject({ outcome: 'opened' }) // a notice's words, but 特急: never left without a case
+    expect(of('o-notice')).toMatchObject({ outcome: 'opened' })
+    expect(summary).toMatchObject({ triaged: 5, ticketsOpened: 3, watched: 2 })
+    const triaged = (await listEvents(t.store, { types: ['post.triaged'] })).map((e) => e.payload as { postId: number; appeal: boolean })
+    expect(triaged.find((p) => p.postId === byExternal.get('w-notice'))?.appeal).toBe(false)
+
+    // The thanks post hides a complaint after all: staff open its case by hand, once.
+    await syncConfigUsers(t.store, config)
+    const thanks = byExternal.get('w-thanks')!
+    const refusal = (fn: () => Promise<unknown>) => fn().then(() => undefined, (err: unknown) => err)
+    expect(await refusal(() => openTicketForPost(t.store, thanks, 'zhangwei', '  '))).toBeInstanceOf(LianxinError)
+    expect(String(await refusal(() => openTicketForPost(t.store, thanks, 'lina', '评论区反映')))).toMatch(/lina.*open cases|may not|role/i)
+    const opened = await openTicketForPost(t.store, thanks, 'zhangwei', '评论区有居民反映公寓仍在漏水')
+    expect(opened).toMatchObject({ created: true, ticket: { status: 'received', lead: of('w-thanks').result.routing.lead.id } })
+    const err = await refusal(() => openTicketForPost(t.store, thanks, 'zhangwei', '再开一次'))
+    expect(err).toMatchObject({ code: 'ALREADY_OPEN', message: `post ${thanks} is already in case #${opened.ticket.id}` })
+    const event = (await listEvents(t.store, { types: ['ticket.opened'] })).find((e) => (e.payload as { ticketId?: number }).ticketId === opened.ticket.id || e.stream === `ticket:${opened.ticket.id}`)
+    expect(JSON.stringify(event?.payload)).toContain('opened by zhangwei: 评论区有居民反映公寓仍在漏水')
   })
 })

@@ -18,6 +18,12 @@ export const SOURCE_KINDS = ['liuyan', 'weibo', 'wechat', 'rss', 'html', 'browse
 /** Source kinds whose posts are citizens' own: each new post opens a ticket unless `tickets: false`. */
 export const CITIZEN_SOURCE_KINDS: readonly string[] = ['liuyan', 'weibo', 'wechat']
 
+/** Which posts of a source open tickets when its config does not say (`sources[].tickets`). */
+export function defaultTicketPolicy(kind: string): boolean | 'appeals' {
+  if (kind === 'liuyan') return true
+  return CITIZEN_SOURCE_KINDS.includes(kind) ? 'appeals' : false
+}
+
 /** Source kinds that fetch one given page or feed, so they need `url`. */
 export const URL_SOURCE_KINDS: readonly string[] = ['rss', 'html', 'browser']
 
@@ -108,11 +114,13 @@ export const sourceSchema = z
     /** Per-source override of crawl.respectRobots. */
     respectRobots: z.boolean({ error: 'expected true or false' }).optional(),
     /**
-     * Open a ticket for each new post. Default: yes for citizens' channels (liuyan, weibo,
-     * wechat), no for news and notices (rss, html, browser), which are still triaged, matched
-     * as duplicates and counted in hotspots.
+     * Which new posts open a ticket: `true` every one, `appeals` those that read as a citizen's
+     * appeal (not a notice, news or thanks; 特急 posts always), `false` none. Default: `true` for
+     * the message board (liuyan), `appeals` for self-media (weibo, wechat), `false` for news and
+     * notices (rss, html, browser). Posts without a ticket are still triaged, matched as
+     * duplicates and counted in hotspots.
      */
-    tickets: z.boolean({ error: 'expected true or false' }).optional(),
+    tickets: z.union([z.boolean(), z.literal('appeals')], { error: 'expected true, false or appeals' }).optional(),
     /** Kind-specific settings, validated by the source adapter. */
     options: emptyAsDefault(z.record(z.string(), z.unknown(), { error: 'expected a mapping of options' }).default({})),
   })
