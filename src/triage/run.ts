@@ -5,6 +5,7 @@ import type { Session } from '../store/session.js'
 import type { Store } from '../store/store.js'
 import { linkPost, ticketForPost } from '../store/tickets.js'
 import { openCase } from '../tickets/service.js'
+import { contentWords, postText, sameComplaint } from './dedup/index.js'
 import { triage, type TriageEngine, type TriageResult, type UrgencyHistory } from './engine.js'
 
 /** Finds earlier near-duplicates of a post version and remembers its fingerprint. */
@@ -80,7 +81,9 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
   const history = await historyOf(tx, post, now, engine.gazetteer.locate(post.title, post.body).community)
   const result = triage(engine, { title: post.title, body: post.body, history }, now)
   const at = new Date(post.publishedAt ?? post.firstSeenAt)
-  const duplicates = (await matcher.match(tx, { id: post.id, version: post.version, title: post.title, body: post.body, at })).filter((d) => d.postId !== post.id)
+  const near = (await matcher.match(tx, { id: post.id, version: post.version, title: post.title, body: post.body, at })).filter((d) => d.postId !== post.id)
+  const words = (title: string, body: string) => contentWords(engine.tokenizer, postText(title, body), engine.gazetteer.locate(title, body).matches.map((m) => m.text))
+  const { kept: duplicates, dropped } = sameComplaint(near, words(post.title, post.body), await wordsOf(tx, near.map((d) => d.postId), words))
   await tx.db
     .insertInto('triage_results')
     .values({
@@ -95,7 +98,7 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
       zone_id: result.place.zoneId,
       community: result.place.community,
       lead: result.routing.lead.id,
-      detail: JSON.stringify({ ...result, duplicates }),
+      detail: JSON.stringify({ ...result, duplicates, ...(dropped.length > 0 ? { notDuplicates: dropped } : {}) }),
     })
     .onConflict((oc) => oc.columns(['post_id', 'version']).doNothing())
     .execute()
@@ -150,6 +153,13 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
 }
 
 const DAY = 24 * 3600_000
+
+/** The content words of each post's current text. */
+async function wordsOf(tx: Session, postIds: readonly number[], words: (title: string, body: string) => Set<string>): Promise<Map<number, Set<string>>> {
+  if (postIds.length === 0) return new Map()
+  const rows = await tx.db.selectFrom('posts').select(['id', 'title', 'body']).where('id', 'in', [...postIds]).execute()
+  return new Map(rows.map((row) => [row.id, words(row.title, row.body)]))
+}
 
 /**
  * Earlier posts by the same author (30 days; not for masked names such as 张***, which many

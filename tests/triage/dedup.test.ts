@@ -5,7 +5,7 @@ import { Corpus, articleKey } from '../../fixtures/replica/content.js'
 import { BUSES, CLINICS, COMPANIES, PLACES, SCHOOLS } from '../../fixtures/replica/content/places.js'
 import { upsertPost } from '../../src/store/posts.js'
 import { ensureSource } from '../../src/store/sources.js'
-import { DUPLICATE_DISTANCE, MemoryDuplicateIndex, StoreDuplicateIndex, findDuplicates, postText } from '../../src/triage/dedup/index.js'
+import { DUPLICATE_DISTANCE, MemoryDuplicateIndex, StoreDuplicateIndex, contentWords, findDuplicates, postText, sameComplaint } from '../../src/triage/dedup/index.js'
 import { bands, fromHex, hamming, probeRadius, simhash, toHex, type SimHash } from '../../src/triage/dedup/simhash.js'
 import { backends, type TestStore } from '../helpers/stores.js'
 
@@ -189,5 +189,21 @@ describe('near-duplicates on the replica ground truth', () => {
     expect(precision).toBeGreaterThanOrEqual(0.3)
     expect(lenient).toBeGreaterThanOrEqual(0.6)
     expect(recall).toBeGreaterThanOrEqual(0.3)
+
+    // What triage links in the end: SimHash's candidates that share enough content words.
+    const words = new Map(complaints.map((i) => [i.id, contentWords(tokenizer, i.text, replicaWords.filter((w) => i.text.includes(w)))]))
+    let kept = 0
+    let keptTrue = 0
+    for (const item of complaints) {
+      const found = (await findDuplicates(index, item.text, { tokenizer, exclude: item.id })).filter((c) => c.postId > item.id)
+      for (const c of sameComplaint(found, words.get(item.id)!, words).kept) {
+        kept++
+        if (byId.get(c.postId)!.issue === item.issue) keptTrue++
+      }
+    }
+    const guarded = { precision: keptTrue / kept, recall: keptTrue / positives }
+    console.log(`after the content check: ${kept} linked; precision ${guarded.precision.toFixed(2)}, recall ${guarded.recall.toFixed(2)}`)
+    expect(guarded.precision).toBeGreaterThanOrEqual(precision + 0.1)
+    expect(keptTrue).toBeGreaterThanOrEqual(truePairs * 0.8)
   })
 })

@@ -69,6 +69,20 @@ describe.each(backends)('triage run on $name', (backend) => {
     expect((await ticketPosts(t.store, ticket!.id)).map((l) => l.reason)).toEqual(['opened', expect.stringMatching(/near-duplicate of post/)])
   })
 
+  it('keeps two complaints about one estate apart when they are about different things', async () => {
+    await upsertPost(t.store, { sourceId: 'board', externalId: 'light', title: '北厂文化小区没有路灯', body: '北厂文化小区院里一直没有路灯，晚上回家一路摸黑，老人摔倒过好几次。', publishedAt: '2026-12-01T01:00:00.000Z' })
+    await upsertPost(t.store, { sourceId: 'board', externalId: 'water', title: '北厂文化小区水压低', body: '北厂文化小区高层住户一到用水高峰就没水，水龙头只能滴答滴答。', publishedAt: '2026-12-01T02:00:00.000Z' })
+    await upsertPost(t.store, { sourceId: 'weibo', externalId: 'w-light', title: '北厂文化小区路灯', body: '网友爆料：北厂文化小区院里连个路灯都没有，晚上回家全靠手机手电筒', publishedAt: '2026-12-01T03:00:00.000Z' })
+    const summary = await triagePending(t.store, engine, createMatcher(engine))
+    expect(summary).toMatchObject({ triaged: 3, ticketsOpened: 2, duplicates: 1 })
+    const water = summary.posts[1]!
+    expect(water.outcome).toBe('opened')
+    const detail = (await t.store.db.selectFrom('triage_results').select('detail').where('post_id', '=', water.postId).executeTakeFirstOrThrow()).detail
+    // SimHash found the street-light post near (the estate's name weighs much); its words told them apart.
+    expect(JSON.parse(detail).notDuplicates).toEqual([expect.objectContaining({ postId: summary.posts[0]!.postId, reason: expect.stringMatching(/shares \d+% of its content words/) })])
+    expect(summary.posts[2]).toMatchObject({ outcome: 'duplicate', duplicateOf: summary.posts[0]!.postId })
+  })
+
   it('is idempotent, and triages a revised post again without a second ticket', async () => {
     await upsertPost(t.store, { sourceId: 'board', externalId: '1', ...complaint })
     await triagePending(t.store, engine, createMatcher(engine))

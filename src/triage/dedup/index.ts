@@ -51,6 +51,58 @@ export interface DuplicateIndex {
  */
 export const DUPLICATE_DISTANCE = 11
 
+/** Share of the shorter text's content words the other must have to be the same complaint. */
+export const MIN_SHARED_CONTENT = 0.12
+
+const PLACE_WORD = /小区|花园|家园|佳苑|街道|社区|大街|公寓/
+
+/**
+ * What a text is about, without where: its jieba words of two characters or more, less the
+ * places it names (`places`, e.g. the gazetteer's matches) and words of places it does not know
+ * (…小区, …花园, …街道). SimHash weighs place names heavily, so two short posts about one
+ * estate are "near" whatever they complain of; these words tell a broken street light from low
+ * water pressure.
+ */
+export function contentWords(tokenizer: Tokenizer, text: string, places: readonly string[] = []): Set<string> {
+  let bare = text
+  for (const place of [...places].sort((a, b) => b.length - a.length)) if (place !== '') bare = bare.split(place).join(' ')
+  return new Set(tokenizer.tokens(bare).filter((w) => w.length >= 2 && !PLACE_WORD.test(w)))
+}
+
+/** The share of the smaller set found in the larger (1 when either is empty: nothing to tell them apart). */
+export function sharedContent(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
+  if (a.size === 0 || b.size === 0) return 1
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+  let shared = 0
+  for (const w of small) if (large.has(w)) shared++
+  return shared / small.size
+}
+
+/**
+ * Keeps the near-duplicates that can be the same complaint as a post: those that share at least
+ * {@link MIN_SHARED_CONTENT} of their content words with it (a candidate whose words are not
+ * known is kept). On the replica's ground truth this lifts the precision of the links from 0.39
+ * to 0.54 and keeps 81% of the right ones (tests/triage/dedup.test.ts); a topic check on top
+ * cost more right links than wrong ones and was left out.
+ *
+ * @returns the candidates kept, and the ones left out with the reason.
+ */
+export function sameComplaint<T extends Pick<DuplicateCandidate, 'postId' | 'distance'>>(
+  candidates: readonly T[],
+  words: ReadonlySet<string>,
+  wordsOf: ReadonlyMap<number, ReadonlySet<string>>,
+): { kept: T[]; dropped: Array<T & { reason: string }> } {
+  const kept: T[] = []
+  const dropped: Array<T & { reason: string }> = []
+  for (const c of candidates) {
+    const other = wordsOf.get(c.postId)
+    const shared = other ? sharedContent(words, other) : 1
+    if (shared < MIN_SHARED_CONTENT) dropped.push({ ...c, reason: `shares ${Math.round(shared * 100)}% of its content words` })
+    else kept.push(c)
+  }
+  return { kept, dropped }
+}
+
 /** The hashed text of a post: title and body, the title left out when the body starts with it (Weibo). */
 export function postText(title: string, body: string): string {
   const head = title.replace(/…$/u, '').trim()
