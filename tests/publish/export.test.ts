@@ -95,8 +95,9 @@ describe('export channel', () => {
     await channel().send(makeItem({ text: '另一段文字（被人改过）' }))
     const txt = join(dir, 'exports', 'ticket-12-v2.txt')
     const out = channel()
-    for (const attempt of [out.find(item), out.send(item)]) {
-      const err = await expectRefused(attempt)
+    // One at a time: a second call started early would reject while the first is awaited.
+    for (const attempt of [() => out.find(item), () => out.send(item)]) {
+      const err = await expectRefused(attempt())
       expect(err.code).toBe('PUBLISH_CONFLICT')
       expect(err.message).toContain(txt)
       expect(err.message).toContain('it is not overwritten')
