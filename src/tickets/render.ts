@@ -5,6 +5,7 @@
 import type { LianxinConfig } from '../config/schema.js'
 import { width } from './board.js'
 import { formatLocal } from './clocks/index.js'
+import type { Inbox } from './inbox.js'
 import type { CaseDetail, CaseRow } from './query.js'
 
 const CLOCK_LABEL: Record<string, string> = { accept: '一时接访', assign: '一日交办', characterise: '一周定性', reply: '一旬答复', close: '一月办结' }
@@ -49,6 +50,23 @@ export function renderCaseList(rows: readonly CaseRow[], config: LianxinConfig):
     [...[...r.title.replace(/\s+/g, ' ')].slice(0, 28)].join(''),
   ])
   return table([['ID', '紧急', 'STATUS', '牵头', 'NEXT DEADLINE', 'LEFT', '标题'], ...body])
+}
+
+/** What is waiting for one person: each case, what to do, the command, and the time left. */
+export function renderInbox(inbox: Inbox, config: LianxinConfig): string {
+  const who = config.users.find((u) => u.name === inbox.user)?.displayName ?? inbox.user
+  if (inbox.items.length === 0) return `${who} (${inbox.user}): nothing is waiting for you.`
+  const tz = config.district.timezone
+  const overdue = inbox.items.filter((i) => i.clock?.overdue).length
+  const head = `${who} (${inbox.user}): ${inbox.items.length} waiting${overdue > 0 ? `, ${overdue} overdue` : ''}`
+  const body = inbox.items.map((i) => [
+    `#${i.ticket}`,
+    i.urgency ?? '-',
+    i.clock ? `${CLOCK_LABEL[i.clock.name] ?? i.clock.name} ${formatLocal(Date.parse(i.clock.dueAt), tz).slice(5, 16)}` : '-',
+    i.clock ? (i.clock.remainingMs < 0 ? `OVERDUE ${formatSpan(-i.clock.remainingMs)}` : formatSpan(i.clock.remainingMs)) : '-',
+    `${[...[...i.title.replace(/\s+/g, ' ')].slice(0, 20)].join('')}: ${i.action}\n      ${i.command}`,
+  ])
+  return `${head}\n${table([['ID', '紧急', 'DEADLINE', 'LEFT', 'WHAT TO DO'], ...body])}`
 }
 
 /** One ticket in full. */
