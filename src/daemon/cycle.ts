@@ -22,7 +22,7 @@ import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
 import type { TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
-import { clockNotice, enqueue, urgentPostNotice } from './notices.js'
+import { clockNotice, enqueue, urgentPostNotice, workflowNotices } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
 
 /** A logger with pino's call shape. */
@@ -72,6 +72,8 @@ export interface CycleReport {
   triaged: number
   urgentQueued: number
   alerts: number
+  /** Sign requests, replies sent back and dissatisfied ratings queued. */
+  workflowQueued: number
   published: number
   exported: number
   rated: number
@@ -192,6 +194,17 @@ async function watchClocks(dc: DaemonContext, ctx: CaseContext, digestAt: Date):
   return alerts
 }
 
+/** Queues what open cases ask of people now (sign requests, replies sent back, dissatisfied citizens), each key once. */
+async function queueWorkflowNotices(dc: DaemonContext, ctx: CaseContext, digestAt: Date): Promise<number> {
+  const at = dc.store.now().toISOString()
+  let queued = 0
+  for (const summary of await listTickets(dc.store, { status: OPEN })) {
+    const state = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
+    for (const notice of workflowNotices(dc.config, ctx.people, ctx.policy, state, at)) queued += await enqueue(dc.store, dc.config, notice, digestAt)
+  }
+  return queued
+}
+
 /** Publishes (or exports) every approved reply through the configured channel. */
 async function publishApproved(dc: DaemonContext, ctx: CaseContext): Promise<{ published: number; exported: number }> {
   const channel = dc.publisher
@@ -232,6 +245,7 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
     triaged: 0,
     urgentQueued: 0,
     alerts: 0,
+    workflowQueued: 0,
     published: 0,
     exported: 0,
     rated: 0,
@@ -268,6 +282,7 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
   }
   report.urgentQueued = (await step('urgent', async () => queueUrgentPosts(dc, ctx, digestAt))) ?? 0
   report.alerts = (await step('clocks', async () => watchClocks(dc, ctx, digestAt))) ?? 0
+  report.workflowQueued = (await step('workflow', async () => queueWorkflowNotices(dc, ctx, digestAt))) ?? 0
   const published = await step('publish', async () => publishApproved(dc, ctx))
   report.published = published?.published ?? 0
   report.exported = published?.exported ?? 0

@@ -84,6 +84,39 @@ export function clockNotice(
   }
 }
 
+/**
+ * What a case's state asks people to do now, pushed once per key: a reply waiting for a
+ * signature (to the bureau heads, then the supervising leaders; never to its author), a reply
+ * sent back (to its author), a dissatisfied citizen (to the bureau heads). Derived from the state,
+ * so a daemon that missed the moment (stopped, or started later) still sends each one once.
+ */
+export function workflowNotices(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, state: TicketState, at: string): Notice[] {
+  const ticket = { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) }
+  const author = state.draft?.author
+  const version = state.draft?.version
+  const notice = (key: string, kind: string, urgency: Notification['urgency'], title: string, lines: string[], action: string, recipients: string[]): Notice | undefined =>
+    recipients.length === 0 ? undefined : { urgent: true, ticketId: state.id, notification: { key, kind, urgency, title, ticket, lines, action, at, recipients } }
+  const signers = (role: 'bureau-head' | 'supervising-leader') => resolveTarget({ role }, people, policy).filter((name) => name !== author)
+  const out: Array<Notice | undefined> = []
+  const unit = `牵头 ${unitName(config, state.lead ?? null)}`
+  if (state.status === 'awaiting-bureau-head' && version !== undefined) {
+    out.push(notice(`sign:${state.id}:v${version}:bureau-head`, 'sign-request', '紧急', `答复 v${version} 待您审签（局主要领导）`, [`拟稿 ${author ?? '?'}`, unit], `lianxin replies approve ${state.id}`, signers('bureau-head')))
+  }
+  if (state.status === 'awaiting-leader' && version !== undefined) {
+    out.push(notice(`sign:${state.id}:v${version}:leader`, 'sign-request', '紧急', `答复 v${version} 待您审签（区主管领导）`, [`拟稿 ${author ?? '?'}，局主要领导已签`, unit], `lianxin replies approve ${state.id}`, signers('supervising-leader')))
+  }
+  const last = state.decisions.at(-1)
+  if (state.status === 'drafting' && last?.decision === 'rejected' && author !== undefined && last.version === version) {
+    out.push(notice(`rejected:${state.id}:v${last.version}`, 'rejected', '一般', `答复 v${last.version} 被退回`, [`退回 ${last.by}：${last.reason ?? ''}`], `lianxin replies draft ${state.id} --file reply.txt --submit`, people.some((p) => p.name === author) ? [author] : []))
+  }
+  state.ratings.forEach((rating, index) => {
+    const grade = rating.grade
+    if (!(grade === 'dissatisfied' || grade === 'partly-solved' || (typeof grade === 'number' && grade <= 2))) return
+    out.push(notice(`dissatisfied:${state.id}:${index}`, 'dissatisfied', '紧急', `群众评价：${String(grade)}`, [`来源 ${rating.source}${rating.comment ? `：${rating.comment}` : ''}`], `lianxin tickets reopen ${state.id} --reason …`, resolveTarget({ role: 'bureau-head' }, people, policy)))
+  })
+  return out.filter((n): n is Notice => n !== undefined)
+}
+
 /** The notification of a 特急 post, with the cues that fired, to the people the config names. */
 export function urgentPostNotice(
   config: LianxinConfig,

@@ -127,10 +127,22 @@ describe('lianxin daemon on SQLite', () => {
     for (const s of assigned.state.subtasks) await finishSubtask(t.store, ctx, { id, actor: 'zhangwei', owner: s.owner })
     await characteriseTicket(t.store, ctx, { id, actor: 'zhangwei', kind: 'petition' })
     await draftReply(t.store, ctx, { ticketId: id, author: 'zhangwei', text: REPLY, submit: true })
+    /** The sign requests the webhook received for this ticket: [key, recipients]. */
+    const signRequests = () =>
+      world.capture.webhook.received
+        .flatMap((m) => ((m.body.items as Array<Record<string, unknown>> | undefined)?.length ? (m.body.items as Array<Record<string, unknown>>) : [m.body]))
+        .filter((n) => n.kind === 'sign-request' && String(n.key).startsWith(`sign:${id}:`))
+        .map((n) => [n.key, (n.recipients as Array<{ name: string }>).map((r) => r.name)])
+    // Each signer is asked on their phone, in turn, once.
     for (const who of ['liuju', 'wangqu'] as const) {
+      await once()
+      await once()
+      const stage = who === 'liuju' ? 'bureau-head' : 'leader'
+      expect(signRequests().filter(([key]) => key === `sign:${id}:v1:${stage}`)).toEqual([[`sign:${id}:v1:${stage}`, [who]]])
       const { state } = await loadCase(t.store, id)
       await approveReply(t.store, ctx, { ticketId: id, approver: who, version: state.draft!.version, textSha256: state.draft!.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
     }
+    expect(signRequests()).toHaveLength(2)
     const report = (await once()).last!
     expect(report.published).toBe(1)
     expect(world.replies.stored).toHaveLength(1)
