@@ -1,13 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { workflowNotices } from '../../src/daemon/notices.js'
-import { approveReply, draftReply, rejectReply } from '../../src/replies/service.js'
+import { draftReply, rejectReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, finishSubtask } from '../../src/tickets/actions.js'
 import { loadCase } from '../../src/tickets/service.js'
-import { bureau, citizenCase, pingfangConfig, type Signer } from '../helpers/bureau.js'
+import { STREET_LIGHT_REPLY, bureau, citizenCase, pingfangConfig, signCurrentDraft, type Signer } from '../helpers/bureau.js'
 import { manualClock, sqliteBackend, type TestStore } from '../helpers/stores.js'
 
 const config = pingfangConfig()
-const REPLY = '您好！您反映的北厂文化小区路灯问题，兴建街道办事处已会同区住建局现场核实，路灯将于12月5日前安装完毕。如有疑问请致电兴建街道办事处 0451-86801234。'
+const REPLY = STREET_LIGHT_REPLY
 
 describe('what a case asks of people, pushed by the daemon', () => {
   let t: TestStore
@@ -22,10 +22,7 @@ describe('what a case asks of people, pushed by the daemon', () => {
 
   const notices = async (id: number) =>
     workflowNotices(config, ctx.people, ctx.policy, (await loadCase(t.store, id)).state, clock.now().toISOString()).map((n) => [n.notification.key, n.notification.kind, n.notification.recipients])
-  const sign = async (id: number, who: 'liuju' | 'wangqu') => {
-    const draft = (await loadCase(t.store, id)).state.draft!
-    return approveReply(t.store, ctx, { ticketId: id, approver: who, version: draft.version, textSha256: draft.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
-  }
+  const sign = (id: number, who: 'liuju' | 'wangqu') => signCurrentDraft(t.store, ctx, keys, id, who)
 
   it('asks each signer in turn, tells the author of a rejection, and the bureau of a dissatisfied citizen', async () => {
     const id = await citizenCase(t.store)

@@ -6,7 +6,8 @@ import { keyFingerprint } from '../../src/store/people.js'
 import { upsertPost } from '../../src/store/posts.js'
 import type { Session } from '../../src/store/session.js'
 import { ensureSource } from '../../src/store/sources.js'
-import { caseContext, openCase, type CaseContext } from '../../src/tickets/service.js'
+import { approveReply } from '../../src/replies/service.js'
+import { caseContext, loadCase, openCase, type CaseContext } from '../../src/tickets/service.js'
 import { readProfile } from './config.js'
 
 /** The shipped Pingfang profile, parsed, with optional changes. */
@@ -67,4 +68,14 @@ export async function citizenCase(session: Session, title = '兴建街道北厂�
     key: `ticket.opened:post:${id}`,
   })
   return ticket.id
+}
+
+/** A reply that passes the reply check: it names the unit, the date and a phone number. */
+export const STREET_LIGHT_REPLY = '您好！您反映的北厂文化小区路灯问题，兴建街道办事处已会同区住建局现场核实，路灯将于12月5日前安装完毕。如有疑问请致电兴建街道办事处 0451-86801234。'
+
+/** Signs the ticket's current draft as `who`, with the key the bureau registered for them. */
+export async function signCurrentDraft(session: Session, ctx: CaseContext, keys: Record<'liuju' | 'wangqu', Signer>, id: number, who: 'liuju' | 'wangqu') {
+  const draft = (await loadCase(session, id)).state.draft
+  if (!draft) throw new Error(`ticket #${id} has no draft to sign`)
+  return approveReply(session, ctx, { ticketId: id, approver: who, version: draft.version, textSha256: draft.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
 }

@@ -1,15 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { NotFoundError } from '../../src/errors.js'
-import { approveReply, draftReply } from '../../src/replies/service.js'
+import { draftReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, finishSubtask } from '../../src/tickets/actions.js'
 import { inboxFor } from '../../src/tickets/inbox.js'
 import { renderInbox } from '../../src/tickets/render.js'
-import { loadCase } from '../../src/tickets/service.js'
-import { bureau, citizenCase, pingfangConfig, type Signer } from '../helpers/bureau.js'
+import { STREET_LIGHT_REPLY, bureau, citizenCase, pingfangConfig, signCurrentDraft, type Signer } from '../helpers/bureau.js'
 import { manualClock, sqliteBackend, type TestStore } from '../helpers/stores.js'
 
 const config = pingfangConfig()
-const REPLY = '您好！您反映的北厂文化小区路灯问题，兴建街道办事处已会同区住建局现场核实，路灯将于12月5日前安装完毕。如有疑问请致电兴建街道办事处 0451-86801234。'
+const REPLY = STREET_LIGHT_REPLY
 
 describe('what is waiting for each person', () => {
   let t: TestStore
@@ -24,10 +23,7 @@ describe('what is waiting for each person', () => {
 
   /** Each person's to-do list, as (ticket, first words of the action, clock). */
   const todo = async (user: string) => (await inboxFor(t.store, ctx, user, clock.now())).items.map((i) => [i.ticket, i.action.split(/[ :(]/)[0], i.clock?.name ?? null])
-  const sign = async (id: number, who: 'liuju' | 'wangqu') => {
-    const draft = (await loadCase(t.store, id)).state.draft!
-    return approveReply(t.store, ctx, { ticketId: id, approver: who, version: draft.version, textSha256: draft.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
-  }
+  const sign = (id: number, who: 'liuju' | 'wangqu') => signCurrentDraft(t.store, ctx, keys, id, who)
 
   it('follows a case from intake to sign-off, each step in the inbox of the person who must take it', async () => {
     const id = await citizenCase(t.store)
