@@ -6,6 +6,7 @@ import type { LianxinConfig } from '../config/schema.js'
 import { width } from './board.js'
 import { formatLocal } from './clocks/index.js'
 import type { Inbox } from './inbox.js'
+import type { BureauReport } from './report.js'
 import type { CaseDetail, CaseRow } from './query.js'
 
 const CLOCK_LABEL: Record<string, string> = { accept: '一时接访', assign: '一日交办', characterise: '一周定性', reply: '一旬答复', close: '一月办结' }
@@ -67,6 +68,26 @@ export function renderInbox(inbox: Inbox, config: LianxinConfig): string {
     `${[...[...i.title.replace(/\s+/g, ' ')].slice(0, 20)].join('')}: ${i.action}\n      ${i.command}`,
   ])
   return `${head}\n${table([['ID', '紧急', 'DEADLINE', 'LEFT', 'WHAT TO DO'], ...body])}`
+}
+
+const percent = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`)
+
+/** The period's figures: cases and 办结率, the five clocks, 满意率, and the units of the "10+N". */
+export function renderReport(report: BureauReport, config: LianxinConfig, period: { from: string; to: string }): string {
+  const c = report.cases
+  const lines = [
+    `${config.district.name}, cases opened ${period.from} ≤ day < ${period.to}: ${c.received} received, ${c.closed} closed, ${c.open} open, ${c.merged} merged; 办结率 ${percent(c.completionRate)}`,
+    `满意率 ${percent(report.satisfaction.rate)} (${report.satisfaction.satisfied} satisfied of ${report.satisfaction.rated} rated)`,
+    '',
+    table([
+      ['五个一', 'KEPT', 'LATE', 'OVERDUE', 'RUNNING', 'ON TIME'],
+      ...Object.entries(report.clocks).map(([name, f]) => [CLOCK_LABEL[name] ?? name, String(f.met), String(f.late), String(f.overdue), String(f.pending), percent(f.rate)]),
+    ]),
+  ]
+  if (report.units.length > 0) {
+    lines.push('', table([['UNIT', 'LED', 'ASSISTED', 'MISSED CLOCKS', '退单', '满意率'], ...report.units.map((u) => [unitName(config, u.unit), String(u.led), String(u.assisted), String(u.missed), String(u.handBacks), percent(u.satisfaction)])]))
+  }
+  return lines.join('\n')
 }
 
 /** One ticket in full. */
