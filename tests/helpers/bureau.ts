@@ -1,5 +1,6 @@
 import { generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { stringify } from 'yaml'
+import { afterEach, beforeEach } from 'vitest'
 import { parseConfig, type LianxinConfig } from '../../src/config/index.js'
 import { registerUserKey, syncConfigUsers } from '../../src/people/roster.js'
 import { keyFingerprint } from '../../src/store/people.js'
@@ -9,6 +10,7 @@ import { ensureSource } from '../../src/store/sources.js'
 import { approveReply } from '../../src/replies/service.js'
 import { caseContext, loadCase, openCase, type CaseContext } from '../../src/tickets/service.js'
 import { readProfile } from './config.js'
+import { sqliteBackend, type TestStore } from './stores.js'
 
 /** The shipped Pingfang profile, parsed, with optional changes. */
 export function pingfangConfig(change: (doc: Record<string, unknown>) => void = () => undefined): LianxinConfig {
@@ -78,4 +80,30 @@ export async function signCurrentDraft(session: Session, ctx: CaseContext, keys:
   const draft = (await loadCase(session, id)).state.draft
   if (!draft) throw new Error(`ticket #${id} has no draft to sign`)
   return approveReply(session, ctx, { ticketId: id, approver: who, version: draft.version, textSha256: draft.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
+}
+
+/** What {@link useBureau} gives each test. */
+export interface BureauWorld {
+  t: TestStore
+  ctx: CaseContext
+  keys: Record<'liuju' | 'wangqu', Signer>
+  /** Signs the ticket's current draft as `who`. */
+  sign(id: number, who: 'liuju' | 'wangqu'): ReturnType<typeof signCurrentDraft>
+}
+
+/**
+ * A fresh SQLite bureau for every test of the enclosing describe: the profile's people, the two
+ * signers' keys registered, the workflow context. Call it inside `describe`.
+ */
+export function useBureau(clock: { now: () => Date }, config: LianxinConfig = pingfangConfig()): BureauWorld {
+  const world = {} as BureauWorld
+  beforeEach(async () => {
+    world.t = await sqliteBackend.open({ now: clock.now })
+    const { ctx, keys } = await bureau(world.t.store, config)
+    world.ctx = ctx
+    world.keys = keys
+    world.sign = (id, who) => signCurrentDraft(world.t.store, ctx, keys, id, who)
+  })
+  afterEach(async () => world.t.cleanup())
+  return world
 }

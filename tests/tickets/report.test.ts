@@ -1,53 +1,46 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createPublishChannel } from '../../src/publish/index.js'
 import { publishReply } from '../../src/replies/publish.js'
 import { draftReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, finishSubtask, handBack, mergeTicket, rateTicket } from '../../src/tickets/actions.js'
 import { renderReport } from '../../src/tickets/render.js'
 import { bureauReport, satisfied } from '../../src/tickets/report.js'
-import { STREET_LIGHT_REPLY, bureau, citizenCase, pingfangConfig, signCurrentDraft, type Signer } from '../helpers/bureau.js'
+import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, useBureau } from '../helpers/bureau.js'
 import { startReplyReceiver } from '../helpers/reply-receiver.js'
-import { manualClock, sqliteBackend, type TestStore } from '../helpers/stores.js'
+import { manualClock } from '../helpers/stores.js'
 
 const config = pingfangConfig()
 const HOUR = 3600_000
 
 describe("the bureau's figures for a period", () => {
-  let t: TestStore
   const clock = manualClock('2026-11-30T15:00:00.000Z') // 23:00 in Harbin, the day before December
-  let ctx: Awaited<ReturnType<typeof bureau>>['ctx']
-  let keys: Record<'liuju' | 'wangqu', Signer>
-  beforeEach(async () => {
-    t = await sqliteBackend.open({ now: clock.now })
-    ;({ ctx, keys } = await bureau(t.store, config))
-  })
-  afterEach(async () => t.cleanup())
+  const world = useBureau(clock, config)
 
   it('counts cases, the five clocks kept or missed, satisfaction and each unit, for the cases opened in the period', async () => {
     const receiver = await startReplyReceiver('reply-secret')
     const portal = createPublishChannel({ id: 'portal', kind: 'webhook', enabled: true, url: receiver.url, secret: 'reply-secret' }, { configDir: '/tmp' })
     try {
-      await citizenCase(t.store, '十一月的旧案') // opened in November: outside the period
+      await citizenCase(world.t.store, '十一月的旧案') // opened in November: outside the period
       clock.advance(2 * HOUR) // now 2026-12-01 01:00 in Harbin
-      const answered = await citizenCase(t.store, '兴建小区路灯不亮')
-      const neglected = await citizenCase(t.store, '保国小区地下室返水')
-      const twin = await citizenCase(t.store, '兴建小区路灯不亮（重复）')
-      const bounced = await citizenCase(t.store, '新伟小区违建')
+      const answered = await citizenCase(world.t.store, '兴建小区路灯不亮')
+      await citizenCase(world.t.store, '保国小区地下室返水') // never accepted
+      const twin = await citizenCase(world.t.store, '兴建小区路灯不亮（重复）')
+      const bounced = await citizenCase(world.t.store, '新伟小区违建')
       clock.advance(30 * 60_000)
-      for (const id of [answered, twin, bounced]) await acceptTicket(t.store, ctx, id, 'zhangwei') // within the hour
-      await mergeTicket(t.store, ctx, twin, 'zhangwei', answered)
-      await assignTicket(t.store, ctx, config, { id: bounced, actor: 'zhangwei', lead: 'xinwei', assist: ['zhujian'] })
-      await handBack(t.store, ctx, config, { id: bounced, actor: 'zhangwei', owner: 'zhujian', reason: '不属于住建职责', proposedOwner: 'chengguan' })
+      for (const id of [answered, twin, bounced]) await acceptTicket(world.t.store, world.ctx, id, 'zhangwei') // within the hour
+      await mergeTicket(world.t.store, world.ctx, twin, 'zhangwei', answered)
+      await assignTicket(world.t.store, world.ctx, config, { id: bounced, actor: 'zhangwei', lead: 'xinwei', assist: ['zhujian'] })
+      await handBack(world.t.store, world.ctx, config, { id: bounced, actor: 'zhangwei', owner: 'zhujian', reason: '不属于住建职责', proposedOwner: 'chengguan' })
       clock.advance(30 * HOUR) // the one-day assign clock has run out
-      await assignTicket(t.store, ctx, config, { id: answered, actor: 'zhangwei', lead: 'xingjian', assist: [] })
-      await finishSubtask(t.store, ctx, { id: answered, actor: 'lina', owner: 'xingjian' })
-      await characteriseTicket(t.store, ctx, { id: answered, actor: 'zhangwei', kind: 'petition' })
-      await draftReply(t.store, ctx, { ticketId: answered, author: 'zhangwei', text: STREET_LIGHT_REPLY, submit: true })
-      for (const who of ['liuju', 'wangqu'] as const) await signCurrentDraft(t.store, ctx, keys, answered, who)
-      await publishReply(t.store, ctx, { ticketId: answered, actor: 'zhangwei', channel: portal })
-      await rateTicket(t.store, ctx, { id: answered, actor: 'lina', grade: '4', source: 'phone' })
+      await assignTicket(world.t.store, world.ctx, config, { id: answered, actor: 'zhangwei', lead: 'xingjian', assist: [] })
+      await finishSubtask(world.t.store, world.ctx, { id: answered, actor: 'lina', owner: 'xingjian' })
+      await characteriseTicket(world.t.store, world.ctx, { id: answered, actor: 'zhangwei', kind: 'petition' })
+      await draftReply(world.t.store, world.ctx, { ticketId: answered, author: 'zhangwei', text: STREET_LIGHT_REPLY, submit: true })
+      for (const who of ['liuju', 'wangqu'] as const) await world.sign(answered, who)
+      await publishReply(world.t.store, world.ctx, { ticketId: answered, actor: 'zhangwei', channel: portal })
+      await rateTicket(world.t.store, world.ctx, { id: answered, actor: 'lina', grade: '4', source: 'phone' })
 
-      const report = await bureauReport(t.store, ctx.policy, { from: new Date('2026-11-30T16:00:00.000Z'), to: new Date('2026-12-31T16:00:00.000Z'), now: clock.now() })
+      const report = await bureauReport(world.t.store, world.ctx.policy, { from: new Date('2026-11-30T16:00:00.000Z'), to: new Date('2026-12-31T16:00:00.000Z'), now: clock.now() })
       expect(report.cases).toEqual({ received: 4, open: 3, closed: 0, merged: 1, completionRate: 0 })
       expect(report.clocks.accept).toEqual({ met: 2, late: 0, overdue: 1, pending: 0, rate: 2 / 3 })
       expect(report.clocks.assign).toMatchObject({ met: 1, late: 1, overdue: 1 }) // the bounced case was assigned in time
