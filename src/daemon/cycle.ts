@@ -8,7 +8,8 @@
 import { Cron } from 'croner'
 import type { LianxinConfig, Source } from '../config/schema.js'
 import { durationMs } from '../tickets/clocks/clock.js'
-import { dueEvents } from '../tickets/clocks/index.js'
+import { dueEvents, localDate, localMidnight } from '../tickets/clocks/index.js'
+import { findHotspots } from '../triage/hotspots.js'
 import type { CrawlOptions, CrawlSummary } from '../crawl/run.js'
 import { runCrawl } from '../crawl/run.js'
 import type { Notifier } from '../notify/notifier.js'
@@ -22,7 +23,7 @@ import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
 import type { TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
-import { clockNotice, enqueue, urgentPostNotice, workflowNotices } from './notices.js'
+import { clockNotice, enqueue, hotspotNotices, urgentPostNotice, workflowNotices } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
 
 /** A logger with pino's call shape. */
@@ -74,6 +75,8 @@ export interface CycleReport {
   alerts: number
   /** Sign requests, replies sent back and dissatisfied ratings queued. */
   workflowQueued: number
+  /** Rows of the daily hotspot briefing queued. */
+  hotspotsQueued: number
   published: number
   exported: number
   rated: number
@@ -205,6 +208,27 @@ async function queueWorkflowNotices(dc: DaemonContext, ctx: CaseContext, digestA
   return queued
 }
 
+/**
+ * The daily hotspot briefing, in the hour after `notify.hotspots.at` (local time): computed and
+ * queued once (the outbox keys carry the date); a daemon down for that whole hour skips the day.
+ */
+async function queueHotspotBriefing(dc: DaemonContext, ctx: CaseContext, digestAt: Date): Promise<number> {
+  const settings = dc.config.notify.hotspots
+  if (!settings) return 0
+  const now = dc.store.now()
+  const tz = dc.config.district.timezone
+  const date = localDate(now.getTime(), tz)
+  const [hh, mm] = settings.at.split(':').map(Number) as [number, number]
+  const start = localMidnight(date, tz) + (hh * 60 + mm) * 60_000
+  if (now.getTime() < start || now.getTime() >= start + 3600_000) return 0
+  const sent = await dc.store.db.selectFrom('outbox').select('key').where('notification', '=', `hotspots:${date}`).executeTakeFirst()
+  if (sent) return 0
+  const hotspots = await findHotspots(dc.store, { days: settings.days, now, minSize: settings.minSize, limit: settings.top, tokenizer: dc.engine.tokenizer })
+  let queued = 0
+  for (const notice of hotspotNotices(dc.config, ctx.people, ctx.policy, hotspots, date, now.toISOString())) queued += await enqueue(dc.store, dc.config, notice, digestAt)
+  return queued
+}
+
 /** Publishes (or exports) every approved reply through the configured channel. */
 async function publishApproved(dc: DaemonContext, ctx: CaseContext): Promise<{ published: number; exported: number }> {
   const channel = dc.publisher
@@ -246,6 +270,7 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
     urgentQueued: 0,
     alerts: 0,
     workflowQueued: 0,
+    hotspotsQueued: 0,
     published: 0,
     exported: 0,
     rated: 0,
@@ -283,6 +308,7 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
   report.urgentQueued = (await step('urgent', async () => queueUrgentPosts(dc, ctx, digestAt))) ?? 0
   report.alerts = (await step('clocks', async () => watchClocks(dc, ctx, digestAt))) ?? 0
   report.workflowQueued = (await step('workflow', async () => queueWorkflowNotices(dc, ctx, digestAt))) ?? 0
+  report.hotspotsQueued = (await step('hotspots', async () => queueHotspotBriefing(dc, ctx, digestAt))) ?? 0
   const published = await step('publish', async () => publishApproved(dc, ctx))
   report.published = published?.published ?? 0
   report.exported = published?.exported ?? 0

@@ -6,6 +6,7 @@
  */
 import type { LianxinConfig } from '../config/schema.js'
 import type { Notification } from '../notify/message.js'
+import type { Hotspot } from '../triage/hotspots.js'
 import type { Session } from '../store/session.js'
 import type { ClockName } from '../config/sections/operations.js'
 import { formatLocal } from '../tickets/clocks/index.js'
@@ -114,6 +115,43 @@ export function workflowNotices(config: LianxinConfig, people: readonly Person[]
     if (!(grade === 'dissatisfied' || grade === 'partly-solved' || (typeof grade === 'number' && grade <= 2))) return
     out.push(notice(`dissatisfied:${state.id}:${index}`, 'dissatisfied', '紧急', `群众评价：${String(grade)}`, [`来源 ${rating.source}${rating.comment ? `：${rating.comment}` : ''}`], `lianxin tickets reopen ${state.id} --reason …`, resolveTarget({ role: 'bureau-head' }, people, policy)))
   })
+  return out.filter((n): n is Notice => n !== undefined)
+}
+
+/**
+ * The day's hotspot briefing (舆情热点, 分类推送): the top clusters to the bureau heads and the
+ * supervising leaders, and to each department that leads a hotspot's topic, its own ones.
+ * Keyed by the local date, so each goes out once a day.
+ */
+export function hotspotNotices(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, hotspots: readonly Hotspot[], date: string, at: string): Notice[] {
+  if (hotspots.length === 0) return []
+  const days = config.notify.hotspots?.days ?? 7
+  const line = (h: Hotspot, i: number) =>
+    `${i + 1}. ${h.topic ?? '未分类'} · ${unitName(config, h.place.zoneId)}${h.place.community ? ` ${h.place.community}` : ''}：${h.postCount} 条（前 ${days} 天 ${h.previousCount} 条）${h.urgent > 0 ? `，紧急 ${h.urgent}` : ''} — ${h.titles[0] ?? ''}`
+  const notice = (key: string, hs: readonly Hotspot[], recipients: string[], audience: string): Notice | undefined =>
+    recipients.length === 0
+      ? undefined
+      : {
+          urgent: true,
+          ticketId: null,
+          notification: {
+            key,
+            kind: 'hotspot',
+            urgency: hs.some((h) => h.urgent > 0) ? '紧急' : '一般',
+            title: `${date} 舆情热点 ${hs.length} 个${audience}`,
+            lines: hs.map(line),
+            action: `lianxin hotspots --days ${days}`,
+            at,
+            recipients,
+          },
+        }
+  const leaders = [...new Set([...resolveTarget({ role: 'bureau-head' }, people, policy), ...resolveTarget({ role: 'supervising-leader' }, people, policy)])]
+  const out = [notice(`hotspots:${date}`, hotspots, leaders, '')]
+  for (const dept of config.departments) {
+    const mine = hotspots.filter((h) => h.topic !== null && dept.leads.includes(h.topic))
+    const handlers = people.filter((p) => p.department === dept.id && p.roles.includes('handler')).map((p) => p.name)
+    out.push(notice(`hotspots:${date}:${dept.id}`, mine, handlers, `（${dept.short ?? dept.name}牵头）`))
+  }
   return out.filter((n): n is Notice => n !== undefined)
 }
 

@@ -24,6 +24,7 @@ export const NOTIFICATION_KINDS = [
   'rejected',
   'published',
   'dissatisfied',
+  'hotspot',
   'digest',
 ] as const
 export type KnownNotificationKind = (typeof NOTIFICATION_KINDS)[number]
@@ -39,6 +40,7 @@ export const KIND_LABELS: Readonly<Record<KnownNotificationKind, string>> = {
   rejected: '答复被退回',
   published: '答复已发布',
   dissatisfied: '群众不满意',
+  hotspot: '舆情热点',
   digest: '提醒汇总',
 }
 

@@ -156,6 +156,23 @@ export const notifySchema = z
     urgentTo: z.array(slug).optional(),
     /** Non-urgent notifications (clock warnings) go out together, at most this often. */
     digestEvery: durationSchema.default('1h'),
+    /**
+     * A daily hotspot briefing (舆情热点, 分类推送): the top clusters of the last `days` to the bureau
+     * heads and supervising leaders, and to each department the ones on topics it leads. Absent = none.
+     */
+    hotspots: z
+      .object({
+        /** Local time of day it goes out (the daemon sends it in the hour after). */
+        at: z.string({ error: 'expected a time such as "08:00"' }).regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'expected a time such as "08:00"' }).default('08:00'),
+        /** Window of the clusters, in days. */
+        days: positiveInt.default(7),
+        /** Most hotspots in the briefing. */
+        top: positiveInt.default(5),
+        /** Fewest posts for a cluster to be a hotspot. */
+        minSize: positiveInt.default(3),
+      })
+      .strict()
+      .optional(),
   })
   .strict()
 
