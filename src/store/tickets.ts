@@ -166,6 +166,10 @@ export interface ListTicketsOptions {
   status?: string[]
   zoneId?: string
   lead?: string
+  /** Opened at or after this instant (ISO-8601). */
+  openedFrom?: string
+  /** Opened before this instant (ISO-8601). */
+  openedBefore?: string
   limit?: number
 }
 
@@ -174,6 +178,8 @@ export async function listTickets(session: Session, options: ListTicketsOptions 
   if (options.status && options.status.length > 0) query = query.where('status', 'in', options.status)
   if (options.zoneId !== undefined) query = query.where('zone_id', '=', options.zoneId)
   if (options.lead !== undefined) query = query.where('lead', '=', options.lead)
+  if (options.openedFrom !== undefined) query = query.where('opened_at', '>=', options.openedFrom)
+  if (options.openedBefore !== undefined) query = query.where('opened_at', '<', options.openedBefore)
   if (options.limit !== undefined) query = query.limit(options.limit)
   return (await query.execute()).map(toTicket)
 }

@@ -81,8 +81,7 @@ export async function bureauReport(session: Session, policy: WorkflowPolicy, opt
     if (!u) units.set(id, (u = { unit: id, led: 0, assisted: 0, missed: 0, handBacks: 0, satisfaction: null, rated: 0, happy: 0 }))
     return u
   }
-  for (const summary of await listTickets(session)) {
-    if (summary.openedAt < from || summary.openedAt >= to) continue
+  for (const summary of await listTickets(session, { openedFrom: from, openedBefore: to })) {
     const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
     cases.received++
     if (state.status === 'merged') {
