@@ -14,6 +14,7 @@ import { verifyChain } from '../audit/verify.js'
 import { Store } from '../store/store.js'
 import { listTickets, type TicketSummary } from '../store/tickets.js'
 import { sortBoard } from '../tickets/board.js'
+import { OPEN_STATUSES } from '../tickets/workflow/index.js'
 import { createEngine, createMatcher } from '../triage/factory.js'
 import { triagePending, type TriageRunSummary } from '../triage/run.js'
 import type { LianxinConfig } from '../config/schema.js'
@@ -161,7 +162,7 @@ function daemonLine(d: DemoDaemon): string {
 
 /** Statuses shown on the board: everything not closed. */
 function openStatuses(_config: LianxinConfig): string[] {
-  return ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
+  return [...OPEN_STATUSES]
 }
 
 /** Rewrites the sources of the written profile to the replica, keeping its comments. */

@@ -9,7 +9,7 @@ import type { Session } from '../store/session.js'
 import { listTickets } from '../store/tickets.js'
 import { clockStatus } from './clocks/index.js'
 import { loadCase, projectedState, type CaseContext } from './service.js'
-import { maySign, type Person, type TicketState } from './workflow/index.js'
+import { OPEN_STATUSES, maySign, type Person, type TicketState } from './workflow/index.js'
 
 /** One thing to do. */
 export interface InboxItem {
@@ -30,8 +30,6 @@ export interface Inbox {
   readonly roles: readonly string[]
   readonly items: readonly InboxItem[]
 }
-
-const OPEN = ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
 
 /** What each person may be asked to do about a case in this state (without the clock). */
 function duties(state: TicketState, me: Person, ctx: CaseContext): Array<{ action: string; command: string; clock: ClockName }> {
@@ -76,7 +74,7 @@ export async function inboxFor(session: Session, ctx: CaseContext, user: string,
   const me = ctx.people.find((p) => p.name === user)
   if (!me) throw new NotFoundError(`${user} is not an active user`, { suggestions: ['See who is with "lianxin users list"; act as someone with --as NAME or LIANXIN_USER.'] })
   const items: InboxItem[] = []
-  for (const summary of await listTickets(session, { status: OPEN })) {
+  for (const summary of await listTickets(session, { status: [...OPEN_STATUSES] })) {
     const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
     const todo = duties(state, me, ctx)
     if (todo.length === 0) continue

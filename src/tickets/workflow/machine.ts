@@ -7,9 +7,8 @@ import { escalated, extended, paused, resumed } from './clock-events.js'
 import { accepted, assigned, characterisationApproved, characterisationRejected, characterised, handedBack, merged, opened, subtaskDone } from './intake.js'
 import { approved, closed, published, rated, rejected, reopened, replyDrafted, submitted } from './reply.js'
 import { envOf, refuse, type Env, type Outcome } from './step.js'
-import type { Refusal, TicketEvent, TicketEventOf, TicketEventType, TicketState, TicketStatus, Transition, TransitionContext } from './types.js'
+import { OPEN_STATUSES as OPEN, type Refusal, type TicketEvent, type TicketEventOf, type TicketEventType, type TicketState, type TicketStatus, type Transition, type TransitionContext } from './types.js'
 
-const OPEN: readonly TicketStatus[] = ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
 const HANDLING: readonly TicketStatus[] = ['assigned', 'characterised', 'drafting']
 
 /** Which event may happen in which state. `opened` only starts a ticket; `merged` ends everything. */
