@@ -11,7 +11,7 @@ import type { Session } from '../store/session.js'
 import type { ClockName } from '../config/sections/operations.js'
 import { formatLocal } from '../tickets/clocks/index.js'
 import { unitName } from '../tickets/render.js'
-import { maySign, type Effect, type NotifyTarget, type Person, type TicketState, type WorkflowPolicy } from '../tickets/workflow/index.js'
+import { maySign, satisfied, type Effect, type NotifyTarget, type Person, type TicketState, type WorkflowPolicy } from '../tickets/workflow/index.js'
 
 const CLOCK_LABEL: Record<ClockName, string> = { accept: '一时接访', assign: '一日交办', characterise: '一周定性', reply: '一旬答复', close: '一月办结' }
 
@@ -112,7 +112,7 @@ export function workflowNotices(config: LianxinConfig, people: readonly Person[]
   }
   state.ratings.forEach((rating, index) => {
     const grade = rating.grade
-    if (!(grade === 'dissatisfied' || grade === 'partly-solved' || (typeof grade === 'number' && grade <= 2))) return
+    if (satisfied(grade) !== false) return
     out.push(notice(`dissatisfied:${state.id}:${index}`, 'dissatisfied', '紧急', `群众评价：${String(grade)}`, [`来源 ${rating.source}${rating.comment ? `：${rating.comment}` : ''}`], `lianxin tickets reopen ${state.id} --reason …`, resolveTarget({ role: 'bureau-head' }, people, policy)))
   })
   return out.filter((n): n is Notice => n !== undefined)

@@ -9,7 +9,7 @@ import type { Session } from '../store/session.js'
 import { listTickets } from '../store/tickets.js'
 import { clockStatus } from './clocks/index.js'
 import { loadCase, projectedState } from './service.js'
-import type { Grade, TicketState, WorkflowPolicy } from './workflow/index.js'
+import { satisfied, type TicketState, type WorkflowPolicy } from './workflow/index.js'
 
 /** How one clock fared over the cases of the period. */
 export interface ClockFigures {
@@ -52,13 +52,6 @@ export interface BureauReport {
 }
 
 const share = (part: number, whole: number): number | null => (whole === 0 ? null : part / whole)
-
-/** Whether a grade counts as satisfied (满意, 基本满意, 4–5 stars), not (不满意, 部分解决, 1–2), or neither (3). */
-export function satisfied(grade: Grade): boolean | null {
-  if (grade === 'satisfied' || grade === 'basically') return true
-  if (grade === 'dissatisfied' || grade === 'partly-solved') return false
-  return grade >= 4 ? true : grade <= 2 ? false : null
-}
 
 /** The citizen's last word on the case: the latest rating of its latest round. */
 function verdict(state: TicketState): boolean | null | undefined {

@@ -6,7 +6,7 @@
 export { ALLOWED, transition } from './machine.js'
 export { mayApproveTime, maySign, nameOf, peopleOf, skipLeaderApplies, workflowPolicy } from './policy.js'
 export { ReplayError, replay, type ReplayOptions } from './replay.js'
-export { isGrade } from './reply.js'
+export { isGrade, satisfied } from './reply.js'
 export { isWorkflowType, replayStored, storedEventInput, ticketEventFromStored } from './stored.js'
 export { REFUSAL_CODES } from './codes.js'
 export * from './types.js'

@@ -145,6 +145,13 @@ export function isGrade(value: unknown): value is Grade {
   return (SATISFACTION_LEVELS as readonly unknown[]).includes(value) || (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5)
 }
 
+/** Whether a grade counts as satisfied (满意, 基本满意, 4–5 stars), not (不满意, 部分解决, 1–2), or neither (3). */
+export function satisfied(grade: Grade): boolean | null {
+  if (grade === 'satisfied' || grade === 'basically') return true
+  if (grade === 'dissatisfied' || grade === 'partly-solved') return false
+  return grade >= 4 ? true : grade <= 2 ? false : null
+}
+
 /** `rated`: the citizen's satisfaction, once per round, never recorded by the reply's author. */
 export function rated(state: TicketState, event: TicketEventOf<'rated'>, env: Env): Outcome {
   const { grade, source, comment } = event.payload
@@ -153,7 +160,7 @@ export function rated(state: TicketState, event: TicketEventOf<'rated'>, env: En
   if (state.ratings.some((r) => r.round === state.round)) return refuse('already-rated', `ticket #${state.id} already has the citizen's rating for this reply`)
   if (event.actor === state.draft?.author) return refuse('self-rating', `${env.name(event.actor)} wrote the reply and cannot record the citizen's rating`)
   const rating = { round: state.round, grade, source, ...(comment !== undefined ? { comment } : {}), at: event.at, by: event.actor }
-  const low = grade === 'dissatisfied' || grade === 'partly-solved' || (typeof grade === 'number' && grade <= 2)
+  const low = satisfied(grade) === false
   return { state: { ...state, ratings: [...state.ratings, rating] }, effects: low ? [notify(state, { role: 'bureau-head' }, 'dissatisfied', String(grade))] : [] }
 }
 
