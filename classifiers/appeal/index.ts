@@ -8,8 +8,8 @@
 import { z } from 'zod'
 import { parseYamlWith, readYamlFile } from '../../src/config/yaml-file.js'
 import { packagePath } from '../../src/paths.js'
-import { normaliseText } from '../tokenize.js'
 import { PhraseAutomaton, leftmostLongest } from '../urgency/automaton.js'
+import { compactPhrase } from '../urgency/lexicon.js'
 
 const phrase = z.string().trim().min(1, 'a phrase may not be empty')
 const groupSchema = z.strictObject({
@@ -52,11 +52,6 @@ function checkPhrasesOnce(data: unknown, ctx: z.RefinementCtx): void {
 }
 
 export type AppealLexiconData = z.output<typeof appealLexiconSchema>
-
-/** A phrase as the scorer sees it: normalised like a post, without spaces. */
-function compactPhrase(text: string): string {
-  return normaliseText(text).replace(/\s+/g, '')
-}
 
 /** The compiled lexicon. */
 export interface AppealLexicon {
@@ -117,7 +112,7 @@ export function loadAppealLexicon(path: string = DEFAULT_APPEAL_LEXICON_PATH): A
  * Scores one post. `text` may be raw (HTML, full-width characters) or already normalised.
  */
 export function scoreAppeal(lexicon: AppealLexicon, text: string): AppealAssessment {
-  const compact = normaliseText(text).replace(/\s+/g, '')
+  const compact = compactPhrase(text)
   const found = leftmostLongest(lexicon.automaton.scan(compact))
   const byGroup = new Map<string, Set<number>>()
   for (const m of found) {
