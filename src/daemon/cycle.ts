@@ -21,7 +21,7 @@ import type { DuplicateMatcher } from '../triage/run.js'
 import type { TriageEngine } from '../triage/engine.js'
 import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
-import type { TicketState } from '../tickets/workflow/index.js'
+import { OPEN_STATUSES, type TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
 import { clockNotice, enqueue, hotspotNotices, urgentPostNotice, workflowNotices } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
@@ -87,7 +87,6 @@ export interface CycleReport {
 /** A step's or crawl's lease: renewed while it runs, so this is how long a killed daemon blocks it. */
 export const LEASE_MS = 2 * 60_000
 
-const OPEN = ['received', 'accepted', 'assigned', 'characterised', 'drafting', 'awaiting-bureau-head', 'awaiting-leader', 'approved', 'published']
 
 /** The enabled sources whose cron schedule has come round since their last run. */
 export async function dueSources(store: Store, config: LianxinConfig, now: Date): Promise<Source[]> {
@@ -169,15 +168,27 @@ async function queueUrgentPosts(dc: DaemonContext, ctx: CaseContext, digestAt: D
   return queued
 }
 
+/** The open cases with their states, as the cycle started: read once, shared by the steps that scan them. */
+type OpenCases = () => Promise<TicketState[]>
+
+function openCasesOf(dc: DaemonContext): OpenCases {
+  let loaded: Promise<TicketState[]> | undefined
+  return () =>
+    (loaded ??= (async () => {
+      const states: TicketState[] = []
+      for (const summary of await listTickets(dc.store, { status: [...OPEN_STATUSES] })) states.push(projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state)
+      return states
+    })())
+}
+
 /** Records every clock alert that has fallen due, with its notification, each key once. */
-async function watchClocks(dc: DaemonContext, ctx: CaseContext, digestAt: Date): Promise<number> {
+async function watchClocks(dc: DaemonContext, ctx: CaseContext, openCases: OpenCases, digestAt: Date): Promise<number> {
   const now = dc.store.now()
   let alerts = 0
-  for (const summary of await listTickets(dc.store, { status: OPEN })) {
-    const state: TicketState = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
+  for (const state of await openCases()) {
     for (const due of dueEvents(state, ctx.policy, now)) {
       try {
-        const done = await act(dc.store, summary.id, { type: 'escalated', actor: 'system:daemon', payload: { clock: due.clock, level: due.level } }, ctx, {
+        const done = await act(dc.store, state.id, { type: 'escalated', actor: 'system:daemon', payload: { clock: due.clock, level: due.level } }, ctx, {
           key: `ticket.escalated:${due.key}`,
           also: async (tx, next, _event, effects) => {
             const notice = clockNotice(dc.config, ctx.people, ctx.policy, next, { key: due.key, clock: due.clock, level: due.level, at: due.at }, effects)
@@ -190,7 +201,7 @@ async function watchClocks(dc: DaemonContext, ctx: CaseContext, digestAt: Date):
         }
       } catch (err) {
         dc.counters.failed('clocks')
-        dc.log.warn({ ticket: summary.id, alert: due.key, err: String(err) }, 'alert not recorded')
+        dc.log.warn({ ticket: state.id, alert: due.key, err: String(err) }, 'alert not recorded')
       }
     }
   }
@@ -198,11 +209,10 @@ async function watchClocks(dc: DaemonContext, ctx: CaseContext, digestAt: Date):
 }
 
 /** Queues what open cases ask of people now (sign requests, replies sent back, dissatisfied citizens), each key once. */
-async function queueWorkflowNotices(dc: DaemonContext, ctx: CaseContext, digestAt: Date): Promise<number> {
+async function queueWorkflowNotices(dc: DaemonContext, ctx: CaseContext, openCases: OpenCases, digestAt: Date): Promise<number> {
   const at = dc.store.now().toISOString()
   let queued = 0
-  for (const summary of await listTickets(dc.store, { status: OPEN })) {
-    const state = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
+  for (const state of await openCases()) {
     for (const notice of workflowNotices(dc.config, ctx.people, ctx.policy, state, at)) queued += await enqueue(dc.store, dc.config, notice, digestAt)
   }
   return queued
@@ -306,8 +316,9 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
     dc.counters.triaged(triaged.triaged)
   }
   report.urgentQueued = (await step('urgent', async () => queueUrgentPosts(dc, ctx, digestAt))) ?? 0
-  report.alerts = (await step('clocks', async () => watchClocks(dc, ctx, digestAt))) ?? 0
-  report.workflowQueued = (await step('workflow', async () => queueWorkflowNotices(dc, ctx, digestAt))) ?? 0
+  const openCases = openCasesOf(dc)
+  report.alerts = (await step('clocks', async () => watchClocks(dc, ctx, openCases, digestAt))) ?? 0
+  report.workflowQueued = (await step('workflow', async () => queueWorkflowNotices(dc, ctx, openCases, digestAt))) ?? 0
   report.hotspotsQueued = (await step('hotspots', async () => queueHotspotBriefing(dc, ctx, digestAt))) ?? 0
   const published = await step('publish', async () => publishApproved(dc, ctx))
   report.published = published?.published ?? 0

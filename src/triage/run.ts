@@ -82,8 +82,10 @@ async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMa
   const result = triage(engine, { title: post.title, body: post.body, history }, now)
   const at = new Date(post.publishedAt ?? post.firstSeenAt)
   const near = (await matcher.match(tx, { id: post.id, version: post.version, title: post.title, body: post.body, at })).filter((d) => d.postId !== post.id)
-  const words = (title: string, body: string) => contentWords(engine.tokenizer, postText(title, body), engine.gazetteer.locate(title, body).matches.map((m) => m.text))
-  const { kept: duplicates, dropped } = sameComplaint(near, words(post.title, post.body), await wordsOf(tx, near.map((d) => d.postId), words))
+  // Content words only when there is something to compare; this post's places are triage's.
+  const words = (title: string, body: string, places = engine.gazetteer.locate(title, body).matches) => contentWords(engine.tokenizer, postText(title, body), places.map((m) => m.text))
+  const { kept: duplicates, dropped } =
+    near.length === 0 ? { kept: near, dropped: [] } : sameComplaint(near, words(post.title, post.body, result.place.matches), await wordsOf(tx, near.map((d) => d.postId), words))
   await tx.db
     .insertInto('triage_results')
     .values({
