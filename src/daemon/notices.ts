@@ -6,6 +6,7 @@
  */
 import type { LianxinConfig } from '../config/schema.js'
 import type { Notification } from '../notify/message.js'
+import { wantsKind } from '../notify/notifier.js'
 import type { Hotspot } from '../triage/hotspots.js'
 import type { Session } from '../store/session.js'
 import type { ClockName } from '../config/sections/operations.js'
@@ -194,8 +195,7 @@ export async function enqueue(session: Session, config: LianxinConfig, notice: N
   let queued = 0
   for (const channel of config.notify.channels) {
     if (!channel.enabled) continue
-    const events = channel.events ?? []
-    if (events.length > 0 && !events.some((e) => e === notice.notification.kind || e === '*' || (e.endsWith('*') && notice.notification.kind.startsWith(e.slice(0, -1))))) continue
+    if (!wantsKind(channel, notice.notification.kind)) continue
     const to = channel.to ?? []
     const recipients = to.length === 0 ? notice.notification.recipients : notice.notification.recipients.filter((r) => to.includes(r))
     if (recipients.length === 0) continue

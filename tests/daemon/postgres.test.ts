@@ -92,11 +92,16 @@ describe('lianxin daemons side by side (real CLI)', () => {
       runs.push(a, b)
       for (const run of [a, b]) expect(await run.started, run.text().slice(-2000)).toBe(true)
 
-      // Two replies signed off while both run, as soon as there are tickets.
+      // Two replies signed off while both run, as soon as there are tickets; the first one waits
+      // for the supervising leader until a daemon has asked him on both channels.
       const approved: number[] = []
       expect(await waitUntil(async () => (await listTickets(store, { status: ['received'] })).length >= 2, 45_000)).toBe(true)
+      const leaderAsked = async (id: number) => {
+        const rows = () => store.db.selectFrom('outbox').select('key').where('notification', '=', `sign:${id}:v1:leader`).where('status', '=', 'sent').execute()
+        expect(await waitUntil(async () => (await rows()).length === 2, 30_000), `the leader was not asked to sign #${id}`).toBe(true)
+      }
       for (let i = 0; i < 2; i++) {
-        const id = await approveOneTicket(store, config, keys, approved)
+        const id = await approveOneTicket(store, config, keys, approved, i === 0 ? leaderAsked : undefined)
         expect(id).toBeDefined()
         approved.push(id!)
       }
@@ -124,6 +129,8 @@ describe('lianxin daemons side by side (real CLI)', () => {
       expect(ledger.published).toHaveLength(2)
       expect(ledger.alerts).toBeGreaterThan(0)
       expect(ledger.notifications.hook).toBeGreaterThan(0)
+      expect(ledger.signRequests).toContain(`sign:${approved[0]}:v1:leader@wecom-bureau`)
+      expect(ledger.signRequests).toContain(`sign:${approved[0]}:v1:leader@hook`)
 
       // Both did some of the work.
       const work = [a, b].map(workOf)

@@ -20,6 +20,8 @@ export interface Ledger {
   versions: number
   tickets: number
   alerts: number
+  /** Outbox rows of requests to sign (not in `notifications`): whether a daemon saw a reply waiting is timing. */
+  signRequests: string[]
   notifications: Record<string, number>
   /** Outbox rows claimed more than once (a daemon died holding them). */
   reclaimed: string[]
@@ -112,14 +114,25 @@ export async function checkLedger(options: LedgerOptions): Promise<Ledger> {
   expect(missing, `alerts due by ${options.clocksAt.toISOString()} but never recorded`).toEqual([])
 
   // Outbox: each alert and each 特急 post queued once per channel, all sent, each recorded once.
-  const outbox = await db.selectFrom('outbox').select(['key', 'notification', 'channel', 'status', 'attempts', 'last_error']).execute()
+  const outbox = await db.selectFrom('outbox').select(['key', 'notification', 'channel', 'status', 'attempts', 'last_error', 'payload']).execute()
   expect(outbox.filter((r) => r.status !== 'sent').map((r) => `${r.key} ${r.status} ${r.last_error ?? ''}`), 'outbox rows not sent').toEqual([])
   const urgentKeys = results.filter((r) => r.urgency === '特急').map((r) => `urgent:post:${r.post_id}:v${r.version}`)
   const expected = [...alertKeys, ...urgentKeys].sort()
+  // Sign requests: a reply waits for a signature only while the test signs it, so whether a
+  // daemon saw it waiting is timing. Each one seen must be for an approved reply, at a stage it
+  // went through, to that stage's signers only (queued once per channel: the outbox key is unique).
+  const signers = { 'bureau-head': config.approval.bureauHeads, leader: config.approval.supervisingLeaders }
+  const isSignRequest = (r: (typeof outbox)[number]) => r.notification.startsWith('sign:')
+  for (const row of outbox.filter(isSignRequest)) {
+    const [, id, stage] = /^sign:(\d+):v\d+:(bureau-head|leader)$/.exec(row.notification) ?? []
+    expect(id !== undefined && options.approved.includes(Number(id)), `sign request ${row.key} for a reply the test approved`).toBe(true)
+    const recipients = (JSON.parse(row.payload) as { recipients: string[] }).recipients
+    expect(recipients.filter((r) => !signers[stage as keyof typeof signers].includes(r)), `sign request ${row.key} to someone who does not sign at that stage`).toEqual([])
+  }
   const channels = config.notify.channels.filter((c) => c.enabled).map((c) => c.id)
   const notifications: Record<string, number> = {}
   for (const channel of channels) {
-    const queued = outbox.filter((r) => r.channel === channel).map((r) => r.notification).sort()
+    const queued = outbox.filter((r) => r.channel === channel && !isSignRequest(r)).map((r) => r.notification).sort()
     expect(queued, `the notifications queued for ${channel}`).toEqual(expected.filter((k) => options.takes?.(channel, k) ?? true))
     notifications[channel] = queued.length
   }
@@ -173,6 +186,7 @@ export async function checkLedger(options: LedgerOptions): Promise<Ledger> {
     tickets: tickets.length,
     alerts: escalated.length,
     notifications,
+    signRequests: outbox.filter(isSignRequest).map((r) => r.key).sort(),
     reclaimed: reclaimed.map((r) => r.key),
     webhookRepeats,
     wecomExtra,

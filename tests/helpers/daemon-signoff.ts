@@ -25,9 +25,16 @@ export async function registerSigners(session: Session, config: LianxinConfig): 
 
 /**
  * Accepts, assigns, characterises one received ticket, drafts a reply and has both leaders sign
- * it. Returns its id, or undefined when no ticket is waiting to be accepted.
+ * it. Returns its id, or undefined when no ticket is waiting to be accepted. `beforeLeader` runs
+ * between the two signatures (while the reply waits for the supervising leader).
  */
-export async function approveOneTicket(session: Session, config: LianxinConfig, keys: SignerKeys, skip: readonly number[] = []): Promise<number | undefined> {
+export async function approveOneTicket(
+  session: Session,
+  config: LianxinConfig,
+  keys: SignerKeys,
+  skip: readonly number[] = [],
+  beforeLeader?: (id: number) => Promise<void>,
+): Promise<number | undefined> {
   const ctx = await caseContext(session, config)
   const ticket = (await listTickets(session, { status: ['received'] })).find((t) => !skip.includes(t.id))
   if (!ticket) return undefined
@@ -38,6 +45,7 @@ export async function approveOneTicket(session: Session, config: LianxinConfig, 
   await characteriseTicket(session, ctx, { id, actor: 'zhangwei', kind: 'petition' })
   await draftReply(session, ctx, { ticketId: id, author: 'zhangwei', text: REPLY, submit: true })
   for (const who of ['liuju', 'wangqu'] as const) {
+    if (who === 'wangqu') await beforeLeader?.(id)
     const { state } = await loadCase(session, id)
     const draft = state.draft!
     await approveReply(session, ctx, { ticketId: id, approver: who, version: draft.version, textSha256: draft.textSha256, privateKey: keys[who].privateKey, fingerprint: keys[who].fingerprint })
