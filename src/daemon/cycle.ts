@@ -16,12 +16,12 @@ import type { Notifier } from '../notify/notifier.js'
 import type { PublishChannel } from '../publish/types.js'
 import { collectBoardRatings, publishReply } from '../replies/publish.js'
 import type { Store } from '../store/store.js'
-import { listTickets } from '../store/tickets.js'
+import { listTickets, type ListTicketsOptions } from '../store/tickets.js'
 import type { DuplicateMatcher } from '../triage/run.js'
 import type { TriageEngine } from '../triage/engine.js'
 import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
-import { OPEN_STATUSES, type TicketState } from '../tickets/workflow/index.js'
+import { ENDED_STATUSES, OPEN_STATUSES, type TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
 import { clockNotice, enqueue, hotspotNotices, urgentPostNotice, workflowNotices } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
@@ -173,13 +173,20 @@ type OpenCases = () => Promise<TicketState[]>
 
 function openCasesOf(dc: DaemonContext): OpenCases {
   let loaded: Promise<TicketState[]> | undefined
-  return () =>
-    (loaded ??= (async () => {
-      const states: TicketState[] = []
-      for (const summary of await listTickets(dc.store, { status: [...OPEN_STATUSES] })) states.push(projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state)
-      return states
-    })())
+  return () => (loaded ??= statesOf(dc.store, { status: [...OPEN_STATUSES] }))
 }
+
+async function statesOf(store: Store, filter: ListTicketsOptions): Promise<TicketState[]> {
+  const states: TicketState[] = []
+  for (const summary of await listTickets(store, filter)) states.push(projectedState(summary) ?? (await loadCase(store, summary.id)).state)
+  return states
+}
+
+/**
+ * How long the daemon still reads a closed or merged case for what it asks of people: a low
+ * grade recorded just before the case was closed is pushed even when no cycle saw it open.
+ */
+const ENDED_LOOKBACK_MS = 7 * 24 * 3600_000
 
 /** Records every clock alert that has fallen due, with its notification, each key once. */
 async function watchClocks(dc: DaemonContext, ctx: CaseContext, openCases: OpenCases, digestAt: Date): Promise<number> {
@@ -208,11 +215,16 @@ async function watchClocks(dc: DaemonContext, ctx: CaseContext, openCases: OpenC
   return alerts
 }
 
-/** Queues what open cases ask of people now (sign requests, replies sent back, dissatisfied citizens), each key once. */
+/**
+ * Queues what cases ask of people now (sign requests, replies sent back, dissatisfied citizens),
+ * each key once: the open cases, and those closed or merged in the last week.
+ */
 async function queueWorkflowNotices(dc: DaemonContext, ctx: CaseContext, openCases: OpenCases, digestAt: Date): Promise<number> {
-  const at = dc.store.now().toISOString()
+  const now = dc.store.now()
+  const at = now.toISOString()
+  const ended = await statesOf(dc.store, { status: [...ENDED_STATUSES], updatedFrom: new Date(now.getTime() - ENDED_LOOKBACK_MS).toISOString() })
   let queued = 0
-  for (const state of await openCases()) {
+  for (const state of [...(await openCases()), ...ended]) {
     for (const notice of workflowNotices(dc.config, ctx.people, ctx.policy, state, at)) queued += await enqueue(dc.store, dc.config, notice, digestAt)
   }
   return queued

@@ -170,6 +170,8 @@ export interface ListTicketsOptions {
   openedFrom?: string
   /** Opened before this instant (ISO-8601). */
   openedBefore?: string
+  /** Changed at or after this instant (ISO-8601). */
+  updatedFrom?: string
   limit?: number
 }
 
@@ -180,6 +182,7 @@ export async function listTickets(session: Session, options: ListTicketsOptions 
   if (options.lead !== undefined) query = query.where('lead', '=', options.lead)
   if (options.openedFrom !== undefined) query = query.where('opened_at', '>=', options.openedFrom)
   if (options.openedBefore !== undefined) query = query.where('opened_at', '<', options.openedBefore)
+  if (options.updatedFrom !== undefined) query = query.where('updated_at', '>=', options.updatedFrom)
   if (options.limit !== undefined) query = query.limit(options.limit)
   return (await query.execute()).map(toTicket)
 }

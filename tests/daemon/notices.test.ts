@@ -1,9 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startCaptureServers, type CaptureServers } from '../../fixtures/capture/index.js'
+import { runDaemon } from '../../src/daemon/daemon.js'
 import { workflowNotices } from '../../src/daemon/notices.js'
+import { createPublishChannel } from '../../src/publish/index.js'
+import { publishReply } from '../../src/replies/publish.js'
 import { draftReply, rejectReply } from '../../src/replies/service.js'
-import { acceptTicket, assignTicket, characteriseTicket, finishSubtask } from '../../src/tickets/actions.js'
+import { acceptTicket, assignTicket, characteriseTicket, closeTicket, finishSubtask, rateTicket } from '../../src/tickets/actions.js'
 import { loadCase } from '../../src/tickets/service.js'
 import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, useBureau } from '../helpers/bureau.js'
+import { quietLog } from '../helpers/daemon.js'
+import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
 
 const config = pingfangConfig()
@@ -43,4 +49,46 @@ describe('what a case asks of people, pushed by the daemon', () => {
     const rated = { ...state, status: 'published' as const, ratings: [{ round: 1, grade: 'satisfied' as const, source: 'phone', at: clock.now().toISOString(), by: 'zhangwei' }, { round: 1, grade: 2 as const, source: 'board', at: clock.now().toISOString(), by: 'system:crawl' }] }
     expect(workflowNotices(config, world.ctx.people, world.ctx.policy, rated, clock.now().toISOString()).map((n) => [n.notification.key, n.notification.kind, n.notification.recipients])).toEqual([[`dissatisfied:${id}:1`, 'dissatisfied', ['liuju']]])
   })
+})
+
+describe('a low grade recorded and its case closed between two daemon cycles', () => {
+  const clock = manualClock('2026-12-01T01:00:00.000Z')
+  let capture: CaptureServers
+  let receiver: ReplyReceiver
+  beforeAll(async () => {
+    capture = await startCaptureServers({ now: () => clock.now().getTime() })
+    receiver = await startReplyReceiver('reply-secret')
+  })
+  afterAll(async () => Promise.all([capture?.close(), receiver?.close()]))
+  const quiet = pingfangConfig((doc) => {
+    doc.sources = []
+    doc.notify = { channels: [{ id: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/unused', secret: 'unused' }] }
+  })
+  const world = useBureau(clock, quiet)
+
+  it('is still pushed to the bureau heads, once', async () => {
+    const config = { ...quiet, notify: { ...quiet.notify, channels: [{ ...quiet.notify.channels[0]!, url: capture.webhook.url, secret: capture.webhook.secret }] } }
+    const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
+    const portal = createPublishChannel({ id: 'portal', kind: 'webhook', enabled: true, url: receiver.url, secret: 'reply-secret' }, { configDir: '/tmp' })
+    const id = await citizenCase(world.t.store)
+    await acceptTicket(world.t.store, world.ctx, id, 'zhangwei')
+    const assigned = await assignTicket(world.t.store, world.ctx, config, { id, actor: 'zhangwei' })
+    for (const s of assigned.state.subtasks) await finishSubtask(world.t.store, world.ctx, { id, actor: 'zhangwei', owner: s.owner })
+    await characteriseTicket(world.t.store, world.ctx, { id, actor: 'zhangwei', kind: 'petition' })
+    await draftReply(world.t.store, world.ctx, { ticketId: id, author: 'zhangwei', text: REPLY, submit: true })
+    for (const who of ['liuju', 'wangqu'] as const) await world.sign(id, who)
+    await publishReply(world.t.store, world.ctx, { ticketId: id, actor: 'zhangwei', channel: portal })
+    await cycle()
+    const dissatisfied = () => capture.webhook.received.filter((m) => m.body.kind === 'dissatisfied').map((m) => [m.body.key, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])
+    expect(dissatisfied()).toEqual([])
+
+    await rateTicket(world.t.store, world.ctx, { id, actor: 'lina', grade: '2', source: 'phone', comment: '路灯还是不亮' })
+    await closeTicket(world.t.store, world.ctx, id, 'zhangwei')
+    clock.advance(60_000)
+    expect((await cycle()).workflowQueued).toBe(1)
+    expect(dissatisfied()).toEqual([[`dissatisfied:${id}:0`, ['liuju']]])
+    clock.advance(60_000)
+    expect((await cycle()).workflowQueued).toBe(0)
+    expect(dissatisfied()).toHaveLength(1)
+  }, 60_000)
 })

@@ -27,8 +27,10 @@ export const TICKET_STATUSES = [
 /** One of {@link TICKET_STATUSES}. */
 export type TicketStatus = (typeof TICKET_STATUSES)[number]
 
-/** The statuses of a case still in hand: every one but closed and merged. */
-export const OPEN_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'closed' && s !== 'merged')
+/** The statuses of a case no longer in hand. */
+export const ENDED_STATUSES: readonly TicketStatus[] = ['closed', 'merged']
+/** The statuses of a case still in hand: every one but {@link ENDED_STATUSES}. */
+export const OPEN_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => !ENDED_STATUSES.includes(s))
 
 /** 一周定性: what the case is. `unreasonable` takes effect only once a bureau head approves it. */
 export const CHARACTERISATION_KINDS = ['petition', 'out-of-scope', 'duplicate', 'unreasonable'] as const
