@@ -61,6 +61,8 @@ export interface TriageInput {
   title: string
   body: string
   history?: UrgencyHistory
+  /** Where the post is, when the caller located it already (to read its history). */
+  place?: PlaceResult
 }
 
 export interface TriageResult {
@@ -80,7 +82,7 @@ export function triage(engine: TriageEngine, input: TriageInput, now: Date): Tri
   const text = engine.tokenizer.normalise(`${input.title}\n${input.body}`)
   const tokens = engine.tokenizer.tokens(text, true)
   const topic = engine.topic.predict(text, tokens, true)
-  const place = engine.gazetteer.locate(input.title, input.body)
+  const place = input.place ?? engine.gazetteer.locate(input.title, input.body)
   const urgency = engine.urgency(text, { now, ...(input.history ? { history: input.history } : {}) })
   const appeal = engine.appeal(text)
   const routing = route(engine.config, topic.label, topic.score, place)

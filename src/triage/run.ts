@@ -78,8 +78,9 @@ export async function triagePending(store: Store, engine: TriageEngine, matcher:
 
 async function triageOne(tx: Session, engine: TriageEngine, matcher: DuplicateMatcher, post: Post, policy: boolean | 'appeals'): Promise<TriagedPost> {
   const now = tx.now()
-  const history = await historyOf(tx, post, now, engine.gazetteer.locate(post.title, post.body).community)
-  const result = triage(engine, { title: post.title, body: post.body, history }, now)
+  const place = engine.gazetteer.locate(post.title, post.body)
+  const history = await historyOf(tx, post, now, place.community)
+  const result = triage(engine, { title: post.title, body: post.body, history, place }, now)
   const at = new Date(post.publishedAt ?? post.firstSeenAt)
   const near = (await matcher.match(tx, { id: post.id, version: post.version, title: post.title, body: post.body, at })).filter((d) => d.postId !== post.id)
   // Content words only when there is something to compare; this post's places are triage's.
