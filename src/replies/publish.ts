@@ -10,18 +10,19 @@
  * webhook receivers dedupe on the idempotency key, so a crash never sends twice.
  */
 import { verifyStream } from '../audit/stream.js'
+import { boardStars, type Grades } from '../crawl/adapters/liuyan/parse.js'
 import { RefusedError } from '../errors.js'
 import { requireActor, rosterFromLog } from '../people/roster.js'
 import { appendEvent } from '../store/events.js'
-import { getPost, listPosts, type Post } from '../store/posts.js'
+import { getPost, listPosts, postVersions, type Post } from '../store/posts.js'
 import { replyDraft, type Decision } from '../store/replies.js'
 import type { Session } from '../store/session.js'
 import { getSource } from '../store/sources.js'
-import { ticketPosts } from '../store/tickets.js'
+import { listTickets, ticketPosts } from '../store/tickets.js'
 import type { PublishChannel, PublishItem, PublishReceipt } from '../publish/types.js'
 import { textSha256 } from '../signing/sign.js'
 import { verifyReplySignatures, type CountedSignature } from '../signing/verify-chain.js'
-import { act, loadCase, type CaseContext } from '../tickets/service.js'
+import { act, loadCase, projectedState, type CaseContext } from '../tickets/service.js'
 import { skipLeaderApplies, type TicketState } from '../tickets/workflow/index.js'
 
 /** A reply that passed every check and may be sent now. */
@@ -244,28 +245,69 @@ export async function confirmPublished(session: Session, ctx: CaseContext, input
   return { ticketId: input.ticketId, version: verified.version, url: input.url, post, match, state: done.state }
 }
 
+/** How long after a case closed a grade on its board thread is still taken in. */
+const BOARD_GRADE_AFTER_CLOSE_MS = 30 * 24 * 3600_000
+
 /**
- * Takes the citizens' grades (1–5) from crawled board threads into their published tickets
- * (`rated` by `system:crawl`, once per round).
+ * Takes the citizens' grades from crawled board threads into their published tickets (`rated`
+ * by `system:crawl`, once per round), for the cases published and those closed in the last 30
+ * days. A grade counts only as the verdict on this round's reply: the first version of the thread
+ * that carries it either shows that reply as the official one or was crawled after it was
+ * published (a thread graded before, on an earlier answer, is not taken). The board's overall
+ * grade, a mean of three, is recorded as the stars the board shows ({@link boardStars}), with
+ * the three parts in the comment.
  *
  * @returns the tickets rated.
  */
 export async function collectBoardRatings(session: Session, ctx: CaseContext): Promise<number[]> {
   const rated: number[] = []
-  const tickets = await session.db.selectFrom('tickets').select('id').where('status', 'in', ['published', 'closed']).execute()
-  for (const { id } of tickets) {
-    const { state } = await loadCase(session, id)
-    if (state.ratings.some((r) => r.round === state.round) || state.publications.every((p) => p.round !== state.round)) continue
-    for (const link of await ticketPosts(session, id)) {
-      const post = await getPost(session, link.postId)
-      const grade = (post?.meta.grades as { grade?: unknown } | null | undefined)?.grade
-      if (typeof grade !== 'number' || !Number.isInteger(grade) || grade < 1 || grade > 5) continue
-      await act(session, id, { type: 'rated', actor: 'system:crawl', payload: { grade: grade as 1 | 2 | 3 | 4 | 5, source: 'board', comment: `${post?.url ?? ''}` } }, ctx, {
-        key: `ticket.rated:board:${id}:r${state.round}`,
+  const closedFrom = new Date(session.now().getTime() - BOARD_GRADE_AFTER_CLOSE_MS).toISOString()
+  const cases = [...(await listTickets(session, { status: ['published'] })), ...(await listTickets(session, { status: ['closed'], updatedFrom: closedFrom }))]
+  for (const summary of cases) {
+    const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
+    const publication = state.publications.filter((p) => p.round === state.round).at(-1)
+    if (publication === undefined || state.ratings.some((r) => r.round === state.round)) continue
+    const text = (await replyDraft(session, state.id, publication.version))?.text
+    for (const link of await ticketPosts(session, state.id)) {
+      const graded = await boardGrade(session, link.postId, publication.at, text)
+      if (!graded) continue
+      const { grades, url } = graded
+      const parts = [`解决程度 ${grades.gradeLevel ?? '-'}`, `办理态度 ${grades.gradeManner ?? '-'}`, `办理速度 ${grades.gradeSpeed ?? '-'}`].join('，')
+      await act(session, state.id, { type: 'rated', actor: 'system:crawl', payload: { grade: boardStars(grades.grade), source: 'board', comment: `留言板评价 ${grades.grade}（${parts}）${url ? ` ${url}` : ''}` } }, ctx, {
+        key: `ticket.rated:board:${state.id}:r${state.round}`,
       })
-      rated.push(id)
+      rated.push(state.id)
       break
     }
   }
   return rated
+}
+
+/**
+ * The grade on a crawled thread if it answers the reply published at `publishedAt` (text `text`):
+ * the version of the thread where its latest grade appeared shows that reply, or was crawled after
+ * it was published.
+ */
+async function boardGrade(session: Session, postId: number, publishedAt: string, text: string | undefined): Promise<{ grades: Grades & { grade: number }; url: string | null } | undefined> {
+  const post = await getPost(session, postId)
+  if (!post || !gradeOf(post.meta)) return undefined
+  let graded: { meta: Record<string, unknown>; capturedAt: string; grades: Grades & { grade: number } } | undefined
+  let previous: string | undefined
+  for (const version of await postVersions(session, postId)) {
+    const meta = JSON.parse(version.meta) as Record<string, unknown>
+    const grades = gradeOf(meta)
+    const key = grades ? JSON.stringify(grades) : undefined
+    if (grades && key !== previous) graded = { meta, capturedAt: version.captured_at, grades }
+    previous = key
+  }
+  if (!graded) return undefined
+  const reply = (graded.meta.reply as { content?: unknown } | null | undefined)?.content
+  const onThisReply = text !== undefined && typeof reply === 'string' && squeeze(reply) === squeeze(text)
+  return onThisReply || graded.capturedAt >= publishedAt ? { grades: graded.grades, url: post.url } : undefined
+}
+
+/** A thread's grades when it has an overall grade (1–5). */
+function gradeOf(meta: Record<string, unknown>): (Grades & { grade: number }) | undefined {
+  const grades = meta.grades as Grades | null | undefined
+  return grades && typeof grades.grade === 'number' && grades.grade >= 1 && grades.grade <= 5 ? (grades as Grades & { grade: number }) : undefined
 }

@@ -23,6 +23,14 @@ export interface Grades {
   gradeSpeed: number | null
 }
 
+/**
+ * The stars the board shows for a thread's overall grade (a mean of the three, 1–5): above 4.5
+ * 很满意 5, above 3.5 满意 4, above 2.5 基本满意 3, above 1.5 不满意 2, else 很不满意 1.
+ */
+export function boardStars(grade: number): 1 | 2 | 3 | 4 | 5 {
+  return grade > 4.5 ? 5 : grade > 3.5 ? 4 : grade > 2.5 ? 3 : grade > 1.5 ? 2 : 1
+}
+
 /** What `/v1/threads/content` says about one thread. */
 export interface ThreadDetail {
   /** Thread fields outside `contentList` (subject, stateInfo, grades… as far as the site sends them). */
