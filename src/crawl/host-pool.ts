@@ -58,7 +58,15 @@ export class HostPool {
       const start = Math.max(now, host.nextStart, host.pausedUntil)
       host.lastStart = start
       host.nextStart = start + host.intervalMs
-      if (start > now) await this.sleep(start - now)
+      if (start > now) {
+        await this.sleep(start - now)
+        // A timer that fired late (a busy process) moves the next start on: the interval holds between actual starts.
+        const actual = this.now()
+        if (actual > start) {
+          host.lastStart = Math.max(host.lastStart, actual)
+          host.nextStart = Math.max(host.nextStart, actual + host.intervalMs)
+        }
+      }
       return task()
     }) as Promise<T>
   }

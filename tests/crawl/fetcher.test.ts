@@ -145,8 +145,10 @@ describe('Fetcher', () => {
     await Promise.all([1, 2, 3, 4].map((i) => f.get(`${server!.url}/p${i}`)))
     expect(maxInFlight).toBe(1)
     const starts = server.hits.map((h) => h.at)
-    // Starts are 100 ms apart at the client; the server sees them within a few ms of that.
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(90)
+    // Starts are at least 100 ms apart at the client (a late timer moves the next one on); the
+    // server, in this same busy process, may see one a little late. Without the pool they come together.
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(80)
+    expect(starts.at(-1)! - starts[0]!).toBeGreaterThanOrEqual(300)
   })
 
   it('keeps cookies per source and sends the configured user agent', async () => {
