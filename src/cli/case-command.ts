@@ -3,6 +3,7 @@ import type { LianxinConfig } from '../config/schema.js'
 import { UsageError } from '../errors.js'
 import { actorName, syncConfigUsers } from '../people/roster.js'
 import type { Store } from '../store/store.js'
+import { withEffectNotices } from '../daemon/notices.js'
 import { caseContext, type ActResult, type CaseContext } from '../tickets/service.js'
 import type { Effect } from '../tickets/workflow/index.js'
 import { BaseCommand } from './base-command.js'
@@ -48,7 +49,7 @@ export abstract class CaseCommand<T extends typeof Command> extends BaseCommand<
     return withContext({ configPath: flags.config }, async ({ loaded, store }) => {
       if (!loaded) throw new UsageError('this command needs lianxin.yaml; create one with "lianxin init"')
       await syncConfigUsers(store, loaded.config)
-      const ctx = await caseContext(store, loaded.config)
+      const ctx = withEffectNotices(await caseContext(store, loaded.config), loaded.config)
       return fn({ store, config: loaded.config, ctx, baseDir: loaded.baseDir, actor: () => actorName(flags.as) })
     })
   }

@@ -7,13 +7,13 @@
  */
 import { Cron } from 'croner'
 import type { LianxinConfig, Source } from '../config/schema.js'
-import { durationMs } from '../tickets/clocks/clock.js'
 import { dueEvents, localDate, localMidnight } from '../tickets/clocks/index.js'
 import { findHotspots } from '../triage/hotspots.js'
 import type { CrawlOptions, CrawlSummary } from '../crawl/run.js'
 import { runCrawl } from '../crawl/run.js'
 import type { Notifier } from '../notify/notifier.js'
 import type { PublishChannel } from '../publish/types.js'
+import { publishAttempts } from '../replies/attempts.js'
 import { collectBoardRatings, publishReply } from '../replies/publish.js'
 import type { Store } from '../store/store.js'
 import { listTickets, type ListTicketsOptions } from '../store/tickets.js'
@@ -23,7 +23,7 @@ import { triagePending } from '../triage/run.js'
 import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
 import { ENDED_STATUSES, OPEN_STATUSES, type TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
-import { clockNotice, enqueue, hotspotNotices, urgentPostNotice, workflowNotices } from './notices.js'
+import { clockNotice, digestAfter, enqueue, hotspotNotices, publishRefusedNotice, urgentPostNotice, withEffectNotices, workflowNotices } from './notices.js'
 import { deliverOutbox, type DeliverReport } from './outbox.js'
 
 /** A logger with pino's call shape. */
@@ -257,8 +257,15 @@ async function publishApproved(dc: DaemonContext, ctx: CaseContext): Promise<{ p
   const out = { published: 0, exported: 0 }
   if (!channel) return out
   for (const summary of await listTickets(dc.store, { status: ['approved'] })) {
-    const state = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
+    const { state, events } = await loadCase(dc.store, summary.id)
     const version = state.draft?.version
+    // Refused with nothing sent: people decide (a corrected reply, another channel); they are told once.
+    const last = version === undefined ? undefined : publishAttempts(events, version).filter((a) => a.channel === channel.id).at(-1)
+    if (last?.refused) {
+      const notice = publishRefusedNotice(dc.config, ctx.people, ctx.policy, state, { ...last, refused: last.refused }, dc.store.now().toISOString())
+      await enqueue(dc.store, dc.config, notice, dc.store.now())
+      continue
+    }
     if (channel.kind === 'export') {
       const done = await dc.store.db.selectFrom('events').select('seq').where('key', '=', `reply.exported:${summary.id}:v${version ?? 0}:${channel.id}`).executeTakeFirst()
       if (done) continue
@@ -317,10 +324,8 @@ export async function runCycle(dc: DaemonContext, options: { waitCrawls: boolean
   report.skipped = crawls.skipped
   if (options.waitCrawls) report.newPosts = (await crawls.runs).reduce((n, s) => n + (s?.totals.new ?? 0), 0)
 
-  const ctx = await caseContext(dc.store, dc.config)
-  const every = durationMs(dc.config.notify.digestEvery)
-  // The next digest boundary strictly after now (on the hour for 1h).
-  const digestAt = new Date((Math.floor(now.getTime() / every) + 1) * every)
+  const ctx = withEffectNotices(await caseContext(dc.store, dc.config), dc.config)
+  const digestAt = digestAfter(dc.config, now)
 
   const triaged = await step('triage', async () => triagePending(dc.store, dc.engine, dc.matcher))
   if (triaged) {

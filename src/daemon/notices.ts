@@ -7,10 +7,14 @@
 import type { LianxinConfig } from '../config/schema.js'
 import type { Notification } from '../notify/message.js'
 import { wantsKind } from '../notify/notifier.js'
+import type { PublishAttempt } from '../replies/attempts.js'
 import type { Hotspot } from '../triage/hotspots.js'
 import type { Session } from '../store/session.js'
 import type { ClockName } from '../config/sections/operations.js'
+import { durationMs } from '../tickets/clocks/clock.js'
 import { formatLocal } from '../tickets/clocks/index.js'
+import type { CaseContext } from '../tickets/service.js'
+import type { StoredEvent } from '../store/events.js'
 import { unitName } from '../tickets/render.js'
 import { maySign, satisfied, type Effect, type NotifyTarget, type Person, type TicketState, type WorkflowPolicy } from '../tickets/workflow/index.js'
 
@@ -117,6 +121,124 @@ export function workflowNotices(config: LianxinConfig, people: readonly Person[]
     out.push(notice(`dissatisfied:${state.id}:${index}`, 'dissatisfied', '紧急', `群众评价：${String(grade)}`, [`来源 ${rating.source}${rating.comment ? `：${rating.comment}` : ''}`], `lianxin tickets reopen ${state.id} --reason …`, resolveTarget({ role: 'bureau-head' }, people, policy)))
   })
   return out.filter((n): n is Notice => n !== undefined)
+}
+
+/** How the effects of a recorded action become notifications (those not pushed by another path). */
+interface EffectNotice {
+  readonly kind: string
+  /** Sent at once, else in the next digest. */
+  readonly urgent: boolean
+  readonly title: (state: TicketState, detail: string | undefined) => string
+  readonly action: (state: TicketState) => string
+}
+
+/**
+ * The workflow's `notify` effects pushed when they happen, by `about`. Left out on purpose, because
+ * another path pushes them once: sign requests, rejected replies and low grades (read from the
+ * cases' state, {@link workflowNotices}), clock alerts ({@link clockNotice}), and `accept`/`assign`
+ * for staff (every new case: the inbox lists them and the one-hour clock warns).
+ */
+const EFFECT_NOTICES: Readonly<Record<string, EffectNotice>> = {
+  lead: { kind: 'assigned', urgent: true, title: () => '交办：请牵头办理', action: (s) => `lianxin tickets show ${s.id}` },
+  assist: { kind: 'assigned', urgent: true, title: () => '交办：请协助办理', action: (s) => `lianxin tickets show ${s.id}` },
+  'handed-back': { kind: 'handed-back', urgent: true, title: (_s, d) => `退单：${d ?? ''}`, action: (s) => `lianxin tickets assign ${s.id} --lead <unit>` },
+  'approve-characterisation': { kind: 'approve-characterisation', urgent: true, title: () => '定性为无理诉求，待您审定', action: (s) => `lianxin tickets characterise ${s.id} --approve` },
+  reopened: { kind: 'reopened', urgent: true, title: (_s, d) => `重新办理：${d ?? ''}`, action: (s) => `lianxin tickets show ${s.id}` },
+  'characterise-again': { kind: 'reopened', urgent: true, title: (_s, d) => `定性未获批准，请重新定性：${d ?? ''}`, action: (s) => `lianxin tickets characterise ${s.id}` },
+  publish: { kind: 'approved', urgent: true, title: (_s, d) => `答复已审签，待发布：${d ?? ''}`, action: (s) => `lianxin replies publish ${s.id}` },
+  'subtasks-done': { kind: 'subtasks-done', urgent: false, title: () => '各承办单位已办结，待定性', action: (s) => `lianxin tickets characterise ${s.id}` },
+  'signature-voided': { kind: 'signature-voided', urgent: false, title: (_s, d) => `您的签名已作废：${d ?? ''}`, action: (s) => `lianxin replies show ${s.id}` },
+  merged: { kind: 'merged', urgent: false, title: (_s, d) => `已合并 ${d ?? ''}`, action: (s) => `lianxin tickets show ${s.id}` },
+  'clock-extended': { kind: 'clock-extended', urgent: false, title: (_s, d) => `时限已延长（${d ?? ''}）`, action: (s) => `lianxin tickets show ${s.id}` },
+}
+
+/**
+ * What a recorded action's effects ask to push (see {@link EFFECT_NOTICES}), one notice per kind
+ * of effect, keyed by the event: a published reply goes to the lead unit's handlers (答复已发布).
+ */
+export function effectNotices(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, state: TicketState, event: StoredEvent, effects: readonly Effect[]): Notice[] {
+  const ticket = { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) }
+  const urgency: Notification['urgency'] = state.urgency === '特急' || state.urgency === '紧急' ? state.urgency : '一般'
+  const unit = `牵头 ${unitName(config, state.lead ?? null)}${state.assist.length > 0 ? `，协办 ${state.assist.map((a) => unitName(config, a)).join('、')}` : ''}`
+  const groups = new Map<string, { spec: EffectNotice; detail: string | undefined; recipients: Set<string> }>()
+  for (const effect of effects) {
+    let about: string
+    let recipients: string[]
+    let detail: string | undefined
+    if (effect.kind === 'notify') {
+      about = effect.about
+      recipients = resolveTarget(effect.to, people, policy)
+      detail = effect.detail
+    } else if (effect.kind === 'publish' && state.lead !== undefined) {
+      about = 'published'
+      recipients = resolveTarget({ owner: state.lead }, people, policy)
+      detail = effect.channel
+    } else continue
+    const spec = about === 'published' ? PUBLISHED : EFFECT_NOTICES[about]
+    if (!spec || recipients.length === 0) continue
+    const group = groups.get(about) ?? { spec, detail, recipients: new Set<string>() }
+    for (const r of recipients) group.recipients.add(r)
+    groups.set(about, group)
+  }
+  return [...groups].map(([about, { spec, detail, recipients }]) => ({
+    urgent: spec.urgent,
+    ticketId: state.id,
+    notification: {
+      key: `${about}:${state.id}:e${event.seq}`,
+      kind: spec.kind,
+      urgency,
+      title: spec.title(state, detail),
+      ticket,
+      lines: [unit, `状态 ${state.status}`],
+      action: spec.action(state),
+      at: event.at,
+      recipients: [...recipients],
+    },
+  }))
+}
+
+const PUBLISHED: EffectNotice = { kind: 'published', urgent: false, title: (_s, d) => `答复已发布（${d ?? ''}）`, action: (s) => `lianxin tickets show ${s.id}` }
+
+/** The next digest boundary strictly after `now` (on the hour for `notify.digestEvery: 1h`). */
+export function digestAfter(config: LianxinConfig, now: Date): Date {
+  const every = durationMs(config.notify.digestEvery)
+  return new Date((Math.floor(now.getTime() / every) + 1) * every)
+}
+
+/** `ctx` with every recorded action queueing the notifications its effects ask for, in the same transaction. */
+export function withEffectNotices(ctx: CaseContext, config: LianxinConfig): CaseContext {
+  if (!config.notify.channels.some((c) => c.enabled)) return ctx
+  return {
+    ...ctx,
+    onActed: async (tx, state, event, effects) => {
+      for (const notice of effectNotices(config, ctx.people, ctx.policy, state, event, effects)) await enqueue(tx, config, notice, digestAfter(config, tx.now()))
+    },
+  }
+}
+
+/**
+ * A reply the channel refused with nothing delivered (the daemon stops trying it): to its author,
+ * or the bureau's staff, once per attempt.
+ */
+export function publishRefusedNotice(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, state: TicketState, attempt: PublishAttempt & { refused: NonNullable<PublishAttempt['refused']> }, at: string): Notice {
+  const version = state.draft?.version ?? 0
+  const author = state.draft?.author
+  const recipients = author !== undefined && people.some((p) => p.name === author) ? [author] : resolveTarget({ role: 'staff' }, people, policy)
+  return {
+    urgent: true,
+    ticketId: state.id,
+    notification: {
+      key: `publish-refused:${state.id}:v${version}:${attempt.channel}:a${attempt.attempt}`,
+      kind: 'publish-refused',
+      urgency: '紧急',
+      title: `答复 v${version} 未能发布（${attempt.channel}）`,
+      ticket: { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) },
+      lines: [`${attempt.refused.code}：${attempt.refused.reason}`, '未送达：可改正后重新发布，或重新拟稿送审'],
+      action: `lianxin replies publish ${state.id} --channel ${attempt.channel}`,
+      at,
+      recipients,
+    },
+  }
 }
 
 /**

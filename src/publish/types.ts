@@ -35,6 +35,14 @@ export interface PublishReceipt {
   files?: string[]
 }
 
+/**
+ * Error codes by which a channel promises that nothing reached the board or the receiver: the
+ * receiver answered 4xx, the form did not take the text, the thread already shows another reply,
+ * the back office has no such form. (A usage or not-found error says the same: it is raised
+ * before anything is sent.) Any other failure may have delivered the reply.
+ */
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set(['PUBLISH_REFUSED', 'PUBLISH_ALREADY_ANSWERED', 'PUBLISH_FORM_MISSING'])
+
 export interface PublishChannel {
   readonly id: string
   readonly kind: 'export' | 'webhook' | 'browser'

@@ -11,7 +11,7 @@
  */
 import { verifyStream } from '../audit/stream.js'
 import { boardStars, type Grades } from '../crawl/adapters/liuyan/parse.js'
-import { RefusedError } from '../errors.js'
+import { NotFoundError, RefusedError, UsageError, type LianxinError } from '../errors.js'
 import { requireActor, rosterFromLog } from '../people/roster.js'
 import { appendEvent } from '../store/events.js'
 import { getPost, listPosts, postVersions, type Post } from '../store/posts.js'
@@ -19,7 +19,8 @@ import { replyDraft, type Decision } from '../store/replies.js'
 import type { Session } from '../store/session.js'
 import { getSource } from '../store/sources.js'
 import { listTickets, ticketPosts } from '../store/tickets.js'
-import type { PublishChannel, PublishItem, PublishReceipt } from '../publish/types.js'
+import { NOT_SENT_CODES, type PublishChannel, type PublishItem, type PublishReceipt } from '../publish/types.js'
+import { intentKey, nextAttempt, publishAttempts } from './attempts.js'
 import { textSha256 } from '../signing/sign.js'
 import { verifyReplySignatures, type CountedSignature } from '../signing/verify-chain.js'
 import { act, loadCase, projectedState, type CaseContext } from '../tickets/service.js'
@@ -133,16 +134,33 @@ export async function publishReply(session: Session, ctx: CaseContext, input: { 
   const verified = await verifyForPublish(session, ctx, input.ticketId)
   const item = await publishItem(session, input.ticketId, verified)
   const { channel } = input
-  const intent = `reply.publish-started:${input.ticketId}:v${verified.version}:${channel.id}`
+  const { events } = await loadCase(session, input.ticketId)
+  const attempt = nextAttempt(publishAttempts(events, verified.version), channel.id)
   const started = await appendEvent(session, {
     stream: `ticket:${input.ticketId}`,
     type: 'reply.publish-started',
     actor: input.actor,
-    key: intent,
-    payload: { ticketId: input.ticketId, version: verified.version, textSha256: verified.textSha256, channel: channel.id, kind: channel.kind },
+    key: intentKey(input.ticketId, verified.version, channel.id, attempt),
+    payload: { ticketId: input.ticketId, version: verified.version, textSha256: verified.textSha256, channel: channel.id, kind: channel.kind, attempt },
   })
-  const earlier = started.created ? undefined : await channel.find(item)
-  const receipt = earlier ?? (await channel.send(item))
+  let receipt: PublishReceipt
+  let earlier: PublishReceipt | undefined
+  try {
+    earlier = started.created ? undefined : await channel.find(item)
+    receipt = earlier ?? (await channel.send(item))
+  } catch (err) {
+    // Nothing was delivered: settle the attempt, so the reply can be corrected or sent again.
+    if (nothingSent(err)) {
+      await appendEvent(session, {
+        stream: `ticket:${input.ticketId}`,
+        type: 'reply.publish-refused',
+        actor: input.actor,
+        key: `reply.publish-refused:${input.ticketId}:v${verified.version}:${channel.id}:a${attempt}`,
+        payload: { ticketId: input.ticketId, version: verified.version, channel: channel.id, attempt, code: err.code, reason: err.message },
+      })
+    }
+    throw err
+  }
   const resumed = earlier !== undefined || receipt.alreadyThere === true
   if (channel.kind === 'export') {
     await appendEvent(session, {
@@ -166,6 +184,11 @@ export async function publishReply(session: Session, ctx: CaseContext, input: { 
     { key: `ticket.published:${input.ticketId}:v${verified.version}`, extra: { kind: channel.kind, ...(receipt.remoteId !== undefined ? { remoteId: receipt.remoteId } : {}) } },
   )
   return { ticketId: input.ticketId, version: verified.version, channel: channel.id, receipt, outcome: 'published', resumed, state: done.state }
+}
+
+/** Whether a channel's error promises that nothing reached the board or the receiver ({@link NOT_SENT_CODES}). */
+function nothingSent(err: unknown): err is LianxinError {
+  return err instanceof UsageError || err instanceof NotFoundError || (err instanceof RefusedError && NOT_SENT_CODES.has(err.code))
 }
 
 /** The item a channel sends: the verified text, the signers and where the citizen posted. */

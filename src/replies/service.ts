@@ -14,6 +14,7 @@ import { approvalMessage, signApproval, textSha256, verifyApproval } from '../si
 import { act, loadCase, type ActResult, type CaseContext } from '../tickets/service.js'
 import type { SigningRole, TicketState } from '../tickets/workflow/index.js'
 import { checkReply, type Finding } from './check.js'
+import { publishAttempts } from './attempts.js'
 
 /** The longest reply accepted, in characters (a board reply is a few hundred). */
 export const MAX_REPLY_LENGTH = 20_000
@@ -81,11 +82,11 @@ async function refuseWhilePublishing(session: Session, ticketId: number): Promis
   const { state, events } = await loadCase(session, ticketId)
   if (state.status !== 'approved' || !state.draft) return
   const version = state.draft.version
-  const started = events.find((e) => e.type === 'reply.publish-started' && (e.payload as { version?: unknown }).version === version)
-  if (!started) return
-  const channel = String((started.payload as { channel?: unknown }).channel)
+  const open = publishAttempts(events, version).find((a) => a.refused === undefined)
+  if (!open) return
+  const channel = open.channel
   throw new RefusedError(
-    `version ${version} of ticket #${ticketId} was sent to ${channel} on ${started.at} and may already be in the citizen's hands, but its publication was never recorded; finish it before drafting a new version`,
+    `version ${version} of ticket #${ticketId} was sent to ${channel} on ${open.startedAt} and may already be in the citizen's hands, but its publication was never recorded; finish it before drafting a new version`,
     { code: 'PUBLISH_PENDING', suggestions: [`lianxin replies publish ${ticketId} --channel ${channel}`] },
   )
 }

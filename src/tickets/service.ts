@@ -16,6 +16,11 @@ import { replayStored, storedEventInput, transition, workflowPolicy, type Effect
 export interface CaseContext {
   readonly policy: WorkflowPolicy
   readonly people: readonly Person[]
+  /**
+   * Runs in the transaction of every recorded action, after it (the daemon's and the commands'
+   * context queue the notifications its effects ask for here, see `withEffectNotices`).
+   */
+  readonly onActed?: (tx: Session, state: TicketState, event: StoredEvent, effects: readonly Effect[]) => Promise<void>
 }
 
 /** The context of a loaded config and the store's active people. */
@@ -101,6 +106,7 @@ export async function act(session: Session, id: number, action: Action | ((state
       projection(result.state),
     )
     await options.also?.(frozen, result.state, stored, result.effects)
+    await ctx.onActed?.(frozen, result.state, stored, result.effects)
     return { state: result.state, effects: result.effects, event: stored, created: true }
   })
 }

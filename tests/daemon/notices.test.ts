@@ -7,7 +7,7 @@ import { publishReply } from '../../src/replies/publish.js'
 import { draftReply, rejectReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, closeTicket, finishSubtask, rateTicket } from '../../src/tickets/actions.js'
 import { loadCase } from '../../src/tickets/service.js'
-import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, useBureau } from '../helpers/bureau.js'
+import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, signedCase, useBureau } from '../helpers/bureau.js'
 import { quietLog } from '../helpers/daemon.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
@@ -70,13 +70,7 @@ describe('a low grade recorded and its case closed between two daemon cycles', (
     const config = { ...quiet, notify: { ...quiet.notify, channels: [{ ...quiet.notify.channels[0]!, url: capture.webhook.url, secret: capture.webhook.secret }] } }
     const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
     const portal = createPublishChannel({ id: 'portal', kind: 'webhook', enabled: true, url: receiver.url, secret: 'reply-secret' }, { configDir: '/tmp' })
-    const id = await citizenCase(world.t.store)
-    await acceptTicket(world.t.store, world.ctx, id, 'zhangwei')
-    const assigned = await assignTicket(world.t.store, world.ctx, config, { id, actor: 'zhangwei' })
-    for (const s of assigned.state.subtasks) await finishSubtask(world.t.store, world.ctx, { id, actor: 'zhangwei', owner: s.owner })
-    await characteriseTicket(world.t.store, world.ctx, { id, actor: 'zhangwei', kind: 'petition' })
-    await draftReply(world.t.store, world.ctx, { ticketId: id, author: 'zhangwei', text: REPLY, submit: true })
-    for (const who of ['liuju', 'wangqu'] as const) await world.sign(id, who)
+    const id = await signedCase(world, config)
     await publishReply(world.t.store, world.ctx, { ticketId: id, actor: 'zhangwei', channel: portal })
     await cycle()
     const dissatisfied = () => capture.webhook.received.filter((m) => m.body.kind === 'dissatisfied').map((m) => [m.body.key, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])

@@ -7,7 +7,8 @@ import { keyFingerprint } from '../../src/store/people.js'
 import { upsertPost } from '../../src/store/posts.js'
 import type { Session } from '../../src/store/session.js'
 import { ensureSource } from '../../src/store/sources.js'
-import { approveReply } from '../../src/replies/service.js'
+import { approveReply, draftReply } from '../../src/replies/service.js'
+import { acceptTicket, assignTicket, characteriseTicket, finishSubtask } from '../../src/tickets/actions.js'
 import { caseContext, loadCase, openCase, type CaseContext } from '../../src/tickets/service.js'
 import { readProfile } from './config.js'
 import { sqliteBackend, type TestStore } from './stores.js'
@@ -106,4 +107,17 @@ export function useBureau(clock: { now: () => Date }, config: LianxinConfig = pi
   })
   afterEach(async () => world.t.cleanup())
   return world
+}
+
+/** A new citizen case taken to a reply (STREET_LIGHT_REPLY, by zhangwei) both leaders signed. */
+export async function signedCase(world: BureauWorld, config: LianxinConfig): Promise<number> {
+  const store = world.t.store
+  const id = await citizenCase(store)
+  await acceptTicket(store, world.ctx, id, 'zhangwei')
+  const assigned = await assignTicket(store, world.ctx, config, { id, actor: 'zhangwei' })
+  for (const s of assigned.state.subtasks) await finishSubtask(store, world.ctx, { id, actor: 'zhangwei', owner: s.owner })
+  await characteriseTicket(store, world.ctx, { id, actor: 'zhangwei', kind: 'petition' })
+  await draftReply(store, world.ctx, { ticketId: id, author: 'zhangwei', text: STREET_LIGHT_REPLY, submit: true })
+  for (const who of ['liuju', 'wangqu'] as const) await world.sign(id, who)
+  return id
 }

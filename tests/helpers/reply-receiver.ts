@@ -11,6 +11,10 @@ export interface ReplyReceiver {
   repeats: string[]
   /** Requests refused (bad signature, no key). */
   refused: number
+  /** Every request, whatever the answer. */
+  requests: number
+  /** Answer every request with this status and body, storing nothing (undefined: behave). */
+  answerWith(answer: { status: number; body: string } | undefined): void
   close(): Promise<void>
 }
 
@@ -18,10 +22,14 @@ export async function startReplyReceiver(secret: string): Promise<ReplyReceiver>
   const stored: ReplyReceiver['stored'] = []
   const repeats: string[] = []
   let refused = 0
+  let requests = 0
+  let forced: { status: number; body: string } | undefined
   const server = createServer((req, res) => {
+    requests += 1
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
     req.on('end', () => {
+      if (forced) return void res.writeHead(forced.status, { 'content-type': 'application/json' }).end(forced.body)
       const raw = Buffer.concat(chunks)
       const ts = req.headers['x-lianxin-timestamp']
       const sig = req.headers['x-lianxin-signature']
@@ -44,6 +52,12 @@ export async function startReplyReceiver(secret: string): Promise<ReplyReceiver>
     repeats,
     get refused() {
       return refused
+    },
+    get requests() {
+      return requests
+    },
+    answerWith(answer) {
+      forced = answer
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
