@@ -11,8 +11,8 @@ import type { Role } from '../store/people.js'
 import type { Session } from '../store/session.js'
 import { getPost } from '../store/posts.js'
 import { getTicket, ticketForPost, type TicketSummary } from '../store/tickets.js'
-import { act, loadCase, openCase, type ActResult, type CaseContext } from './service.js'
-import { CHARACTERISATION_KINDS, isGrade, SATISFACTION_LEVELS, type CharacterisationKind, type Grade } from './workflow/index.js'
+import { act, loadCase, openCase, projectedState, type ActResult, type CaseContext } from './service.js'
+import { CHARACTERISATION_KINDS, isGrade, SATISFACTION_LEVELS, type CharacterisationKind, type Grade, type TicketState } from './workflow/index.js'
 
 /** Who may handle the intake and dispatch of cases (受理、交办). */
 const DISPATCH: readonly Role[] = ['staff', 'bureau-head', 'admin']
@@ -65,7 +65,10 @@ export async function openTicketForPost(session: Session, postId: number, actor:
   })
 }
 
-/** Options of {@link assignTicket}: without a lead, the routing triage proposed is used. */
+/**
+ * Options of {@link assignTicket}: without a lead, the current assignment (at first, the routing
+ * triage proposed) with every unit that handed the case back replaced by the owner it proposed.
+ */
 export interface AssignInput {
   readonly id: number
   readonly actor: string
@@ -78,12 +81,20 @@ export async function assignTicket(session: Session, ctx: CaseContext, units: Un
   await requireActor(session, input.actor, DISPATCH, 'assign cases')
   const summary = await getTicket(session, input.id)
   if (!summary) throw new NotFoundError(`ticket ${input.id} does not exist`, { suggestions: ['List tickets with "lianxin tickets list".'] })
-  const lead = input.lead ?? summary.lead ?? undefined
+  const state = projectedState(summary) ?? (await loadCase(session, input.id)).state
+  const instead = proposedOwners(state)
+  const lead = input.lead ?? (summary.lead === null ? undefined : (instead.get(summary.lead) ?? summary.lead))
   if (lead === undefined) throw new UsageError(`ticket #${input.id} has no proposed lead; name one with --lead`)
-  const assist = input.assist ?? (input.lead === undefined ? summary.assist : [])
+  const assist = input.assist ?? (input.lead === undefined ? [...new Set(summary.assist.map((a) => instead.get(a) ?? a))] : [])
   checkUnit(units, lead, '--lead')
   for (const a of assist) checkUnit(units, a, '--assist')
   return act(session, input.id, { type: 'assigned', actor: input.actor, payload: { lead, assist: assist.filter((a) => a !== lead) } }, ctx)
+}
+
+/** The units whose sub-task of the current assignment was handed back, and the owner each proposed. */
+function proposedOwners(state: TicketState): Map<string, string> {
+  const handedBack = new Set(state.subtasks.filter((s) => s.status === 'handed-back').map((s) => s.owner))
+  return new Map(state.handBackLog.filter((h) => handedBack.has(h.owner)).map((h) => [h.owner, h.proposedOwner]))
 }
 
 /** A lead or assisting unit finished its part. */
