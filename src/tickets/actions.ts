@@ -163,7 +163,7 @@ export async function extendClock(session: Session, ctx: CaseContext, input: { i
 export async function pauseClock(session: Session, ctx: CaseContext, input: { id: number; actor: string; clock: string; reason?: string; resume?: boolean }): Promise<ActResult> {
   const clock = clockName(input.clock)
   if (input.resume) {
-    await requireActor(session, input.actor, [...DISPATCH, ...TIME_APPROVERS], 'resume clocks')
+    await requireActor(session, input.actor, [...new Set([...DISPATCH, ...TIME_APPROVERS])], 'resume clocks')
     return act(session, input.id, { type: 'resumed', actor: input.actor, payload: { clock } }, ctx)
   }
   await requireActor(session, input.actor, TIME_APPROVERS, 'approve pauses')

@@ -56,7 +56,8 @@ export async function listCases(session: Session, policy: WorkflowPolicy, option
     const state = await stateOf(session, summary)
     const clocks = clockStatus(state, policy, options.now)
     const live = state.status !== 'closed' && state.status !== 'merged'
-    const running = clocks.filter((c) => c.stoppedAt === undefined && c.state !== 'cancelled')
+    // A paused clock has no deadline while it is paused: it is neither next nor due soon.
+    const running = clocks.filter((c) => c.stoppedAt === undefined && c.state !== 'cancelled' && c.state !== 'paused')
     const overdue = live ? clocks.filter((c) => c.state === 'breached').map((c) => c.name) : []
     const next = [...running].sort((a, b) => a.dueAt.localeCompare(b.dueAt))[0]
     if (options.overdue && overdue.length === 0) continue
