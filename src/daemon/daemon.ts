@@ -121,7 +121,9 @@ async function runHolding(options: DaemonOptions, holder: string, log: Logger): 
     await store.db.updateTable('outbox').set({ claimed_until: at }).where('status', '=', 'sending').execute()
   }
   await syncConfigUsers(store, config)
-  const metrics: DaemonMetrics = createMetrics(store)
+  const tick = durationMs(config.daemon.tick)
+  // Stuck: no cycle for ten ticks, and at least ten minutes (a cycle that publishes through a browser takes a while).
+  const metrics: DaemonMetrics = createMetrics(store, { staleAfterMs: Math.max(10 * tick, 10 * 60_000) })
   const notifiers = options.overrides?.notifiers ?? buildNotifiers(config, store, log, options.env)
   let publisher: PublishChannel | undefined = options.overrides?.publisher
   if (publisher === undefined && config.publish.channels.some((c) => c.enabled)) {
@@ -148,7 +150,6 @@ async function runHolding(options: DaemonOptions, holder: string, log: Logger): 
   log.info({ holder, backend: store.backend, sources: config.sources.filter((s) => s.enabled).map((s) => s.id), channels: [...notifiers.keys()], publisher: publisher?.id ?? null, metrics: server?.url ?? null }, 'daemon started')
 
   const summary: DaemonSummary = { holder, cycles: 0, metricsUrl: server?.url ?? null, last: null, stoppedBy: options.once ? 'once' : 'signal' }
-  const tick = durationMs(config.daemon.tick)
   const sleep = options.sleep ?? wait
   try {
     while (!options.signal?.aborted) {

@@ -14,11 +14,20 @@ export interface DaemonMetrics {
   readonly counters: CycleCounters
   /** Marks a finished cycle (for /healthz and lianxin_cycles_total). */
   cycleDone(at: Date, ok: boolean): void
-  health(): { ok: boolean; lastCycleAt: string | null; lastCycleOk: boolean | null }
+  /**
+   * Unhealthy when the last cycle had errors, or when no cycle finished for `staleAfterMs` (the
+   * loop is stuck) — counted from the start until the first one.
+   */
+  health(): { ok: boolean; lastCycleAt: string | null; lastCycleOk: boolean | null; stale: boolean }
 }
 
-/** Creates the registry. Ticket counts by state and source back-offs are read from the store at scrape time. */
-export function createMetrics(store: Store): DaemonMetrics {
+/**
+ * Creates the registry. Ticket counts by state and source back-offs are read from the store at
+ * scrape time.
+ */
+export function createMetrics(store: Store, options: { staleAfterMs?: number } = {}): DaemonMetrics {
+  const staleAfterMs = options.staleAfterMs ?? 10 * 60_000
+  const startedAt = store.now().getTime()
   const registry = new Registry()
   collectDefaultMetrics({ register: registry, prefix: 'lianxin_' })
   const crawled = new Counter({ name: 'lianxin_posts_crawled_total', help: 'New or changed posts stored, by source.', labelNames: ['source'], registers: [registry] })
@@ -82,7 +91,10 @@ export function createMetrics(store: Store): DaemonMetrics {
       last = { at: at.toISOString(), ok }
       cycles.inc({ outcome: ok ? 'ok' : 'errors' })
     },
-    health: () => ({ ok: last === null || last.ok, lastCycleAt: last?.at ?? null, lastCycleOk: last?.ok ?? null }),
+    health: () => {
+      const stale = store.now().getTime() - (last === null ? startedAt : Date.parse(last.at)) > staleAfterMs
+      return { ok: !stale && (last === null || last.ok), lastCycleAt: last?.at ?? null, lastCycleOk: last?.ok ?? null, stale }
+    },
   }
 }
 
