@@ -225,6 +225,10 @@ export function buildNotifiers(config: LianxinConfig, store: Store, log: Logger,
         // run, and a platform's "too fast" (a minute's wait) is retried by the outbox too.
         maxWaitMs: 0,
         maxRetryAfterMs: 15_000,
+        // One quick retry for a blip; a channel that is down is the outbox's to retry (1, 2, 4, 8
+        // minutes), not held in the cycle (four tries with back-off cost seconds per message).
+        maxAttempts: 2,
+        backoffBaseMs: 500,
       }),
     )
   }

@@ -134,4 +134,46 @@ describe('the daemon outbox under a bot rate limit', () => {
     expect(await statuses()).toEqual(['sent', 'sent', 'sent'])
     expect(shown().sort()).toEqual([1, 2, 3])
   })
+
+  it('retries a channel that is down after 1, 2, 4 and 8 minutes, then records the notification as failed', async () => {
+    await queue(1, 1)
+    capture.wecom.failNext(1000, 502)
+    const tries = () => capture.wecom.log.length
+    const row = async () => (await t.store.db.selectFrom('outbox').select(['status', 'attempts', 'not_before', 'last_error']).executeTakeFirstOrThrow())
+    const waits: number[] = []
+    for (let run = 1; run <= 5; run++) {
+      const before = tries()
+      const report = await deliver()
+      expect(tries() - before, `run ${run}: one try and one quick retry`).toBe(2)
+      const r = await row()
+      expect(r.attempts).toBe(run)
+      expect(r.last_error).toMatch(/502/)
+      if (run < 5) {
+        expect([report.retrying, r.status]).toEqual([1, 'pending'])
+        const wait = Date.parse(r.not_before) - clock.now().getTime()
+        waits.push(wait / 60_000)
+        // Not before its time: a run now tries nothing.
+        expect((await deliver()).messages).toBe(0)
+        expect(tries() - before).toBe(2)
+        clock.advance(wait)
+      } else {
+        expect([report.failed, r.status]).toEqual([1, 'failed'])
+      }
+    }
+    expect(waits).toEqual([1, 2, 4, 8])
+    const failed = await listEvents(t.store, { types: ['notify.failed'] })
+    expect(failed.map((e) => [e.key, (e.payload as { runs: number }).runs])).toEqual([['notify.failed:urgent:post:1:v1@wecom-bureau', 5]])
+    capture.wecom.failNext(0)
+    clock.advance(3600_000)
+    expect((await deliver()).messages).toBe(0) // failed is final
+  })
+
+  it('fails at once a notification for a channel no longer configured', async () => {
+    await queue(1, 1)
+    const report = await deliverOutbox(t.store, { holder: 'test', postgres: false, notifiers: new Map() })
+    expect(report.failed).toBe(1)
+    const r = await t.store.db.selectFrom('outbox').select(['status', 'last_error']).executeTakeFirstOrThrow()
+    expect(r).toEqual({ status: 'failed', last_error: 'channel wecom-bureau is no longer configured or enabled' })
+    expect((await listEvents(t.store, { types: ['notify.failed'] })).map((e) => e.key)).toEqual(['notify.failed:urgent:post:1:v1@wecom-bureau'])
+  })
 })
