@@ -7,7 +7,7 @@ import { publishReply } from '../../src/replies/publish.js'
 import { draftReply, rejectReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, closeTicket, finishSubtask, rateTicket } from '../../src/tickets/actions.js'
 import { loadCase } from '../../src/tickets/service.js'
-import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, signedCase, useBureau } from '../helpers/bureau.js'
+import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, signedCase, submittedCase, useBureau } from '../helpers/bureau.js'
 import { quietLog } from '../helpers/daemon.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
@@ -86,3 +86,37 @@ describe('a low grade recorded and its case closed between two daemon cycles', (
     expect(dissatisfied()).toHaveLength(1)
   }, 60_000)
 })
+
+describe('a reply waiting for the supervising leader too long', () => {
+  const clock = manualClock('2026-12-01T01:00:00.000Z')
+  let capture: CaptureServers
+  beforeAll(async () => {
+    capture = await startCaptureServers({ now: () => clock.now().getTime() })
+  })
+  afterAll(async () => capture?.close())
+  const quiet = pingfangConfig((doc) => {
+    doc.sources = []
+    doc.notify = { channels: [{ id: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/unused', secret: 'unused' }] }
+  })
+  const world = useBureau(clock, quiet)
+
+  it('reminds the leader once, a day after the bureau head signed (sla.escalateLeaderAfter)', async () => {
+    const config = { ...quiet, notify: { ...quiet.notify, channels: [{ ...quiet.notify.channels[0]!, url: capture.webhook.url, secret: capture.webhook.secret }] } }
+    const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
+    const id = await submittedCase(world, config)
+    await world.sign(id, 'liuju')
+    const reminders = () => capture.webhook.received.filter((m) => m.body.kind === 'clock-leader').map((m) => [m.body.title, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])
+    await cycle()
+    expect(reminders()).toEqual([])
+    clock.advance(23 * 3600_000)
+    await cycle()
+    expect(reminders()).toEqual([])
+    clock.advance(3600_000 + 60_000)
+    await cycle()
+    expect(reminders()).toEqual([['答复待您审签', ['wangqu']]])
+    clock.advance(3600_000)
+    await cycle()
+    expect(reminders()).toHaveLength(1)
+  }, 60_000)
+})
+

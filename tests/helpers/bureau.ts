@@ -109,8 +109,8 @@ export function useBureau(clock: { now: () => Date }, config: LianxinConfig = pi
   return world
 }
 
-/** A new citizen case taken to a reply (STREET_LIGHT_REPLY, by zhangwei) both leaders signed. */
-export async function signedCase(world: BureauWorld, config: LianxinConfig): Promise<number> {
+/** A new citizen case taken to a reply (STREET_LIGHT_REPLY, by zhangwei) waiting for the bureau head. */
+export async function submittedCase(world: BureauWorld, config: LianxinConfig): Promise<number> {
   const store = world.t.store
   const id = await citizenCase(store)
   await acceptTicket(store, world.ctx, id, 'zhangwei')
@@ -118,6 +118,12 @@ export async function signedCase(world: BureauWorld, config: LianxinConfig): Pro
   for (const s of assigned.state.subtasks) await finishSubtask(store, world.ctx, { id, actor: 'zhangwei', owner: s.owner })
   await characteriseTicket(store, world.ctx, { id, actor: 'zhangwei', kind: 'petition' })
   await draftReply(store, world.ctx, { ticketId: id, author: 'zhangwei', text: STREET_LIGHT_REPLY, submit: true })
+  return id
+}
+
+/** A new citizen case taken to a reply (STREET_LIGHT_REPLY, by zhangwei) both leaders signed. */
+export async function signedCase(world: BureauWorld, config: LianxinConfig): Promise<number> {
+  const id = await submittedCase(world, config)
   for (const who of ['liuju', 'wangqu'] as const) await world.sign(id, who)
   return id
 }
