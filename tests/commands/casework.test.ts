@@ -105,6 +105,12 @@ describe('casework through the CLI: merge, hand back, reject, confirm from the b
     const reopened = (await ok('tickets', 'show', a)).state as { round: number; subtasks: Array<{ owner: string; status: string }> }
     expect(reopened.round).toBe(2)
     expect(reopened.subtasks.filter((s) => s.owner === 'xinwei').map((s) => s.status)).toEqual(['open']) // the unit works on it again
+    // For people: the list and the case in full.
+    expect(await text('tickets', 'list', '--status', 'characterised')).toMatch(new RegExp(`^#${a} +\\S+ +characterised +新伟街道`, 'm'))
+    const shown = await text('tickets', 'show', a)
+    for (const line of ['status characterised', 'round 2', 'hand-backs by xingjian: 1', 'rejected v1 as bureau-head by liuju', `published v2 via board at ${post.url}`, 'rated dissatisfied (phone) round 1: 问题依旧', 'ticket.reopened']) {
+      expect(shown).toContain(line)
+    }
 
     // The period's figures: two cases received, one merged, one handed back by 兴建街道.
     const report = await ok('report')
