@@ -10,7 +10,7 @@ import { resolve } from 'node:path'
 import { pino, type Logger } from 'pino'
 import type { LianxinConfig } from '../config/schema.js'
 import { durationMs } from '../tickets/clocks/clock.js'
-import { RefusedError } from '../errors.js'
+import { ConfigError, RefusedError } from '../errors.js'
 import { createNotifier, type Notifier } from '../notify/notifier.js'
 import { createPublishChannel, selectPublishChannel } from '../publish/index.js'
 import type { PublishChannel } from '../publish/types.js'
@@ -55,10 +55,18 @@ export interface DaemonSummary {
   stoppedBy: 'once' | 'signal'
 }
 
-/** A logger writing JSON lines to the config's log file, or stderr. Synchronous, so a kill loses no line. */
-export function daemonLogger(config: LianxinConfig, baseDir: string): Logger {
+/**
+ * A logger writing JSON lines to the config's log file (relative to lianxin.yaml; its directory is
+ * made), or stderr, at `LIANXIN_LOG_LEVEL` (default info). Synchronous, so a kill loses no line.
+ *
+ * @throws ConfigError for a level pino does not know.
+ */
+export function daemonLogger(config: LianxinConfig, baseDir: string, env: NodeJS.ProcessEnv = process.env): Logger {
+  const level = env.LIANXIN_LOG_LEVEL ?? 'info'
+  const levels = [...Object.keys(pino.levels.values), 'silent']
+  if (!levels.includes(level)) throw new ConfigError(`LIANXIN_LOG_LEVEL=${level} is not a log level; use one of ${levels.join(', ')}`)
   const dest = config.daemon.logFile ? resolve(baseDir, config.daemon.logFile) : 2
-  return pino({ level: process.env.LIANXIN_LOG_LEVEL ?? 'info', base: { pid: process.pid } }, pino.destination({ dest, sync: true, mkdir: true }))
+  return pino({ level, base: { pid: process.pid } }, pino.destination({ dest, sync: true, mkdir: true }))
 }
 
 function wait(ms: number, signal?: AbortSignal): Promise<void> {
@@ -84,7 +92,7 @@ function wait(ms: number, signal?: AbortSignal): Promise<void> {
 export async function runDaemon(options: DaemonOptions): Promise<DaemonSummary> {
   const { store, config } = options
   const holder = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
-  const log = options.logger ?? daemonLogger(config, options.baseDir)
+  const log = options.logger ?? daemonLogger(config, options.baseDir, options.env)
   const sqlite = store.backend === 'sqlite'
   const voided = await voidDeadHolders(store)
   if (sqlite && !(await acquireLease(store, SQLITE_DAEMON_LEASE, holder, HOLD_MS))) {

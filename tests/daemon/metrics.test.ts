@@ -3,10 +3,14 @@
  * did and the tickets by state; `/healthz` 200 while cycles finish without errors, 503 once the
  * loop has been stuck for ten ticks (and at least ten minutes).
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runDaemon } from '../../src/daemon/daemon.js'
+import { daemonLogger, runDaemon } from '../../src/daemon/daemon.js'
+import { ConfigError } from '../../src/errors.js'
 import { citizenCase, pingfangConfig } from '../helpers/bureau.js'
 import { manualClock, sqliteBackend, type TestStore } from '../helpers/stores.js'
 
@@ -80,3 +84,28 @@ describe('the daemon’s /metrics and /healthz', () => {
     await expect(fetch(`${summary.metricsUrl}/healthz`)).rejects.toThrow() // closed with the daemon
   }, 60_000)
 })
+
+describe('the daemon’s log', () => {
+  it('goes to daemon.logFile as JSON lines, at LIANXIN_LOG_LEVEL, and a level it does not know is a config error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lianxin-log-'))
+    const t = await sqliteBackend.open()
+    try {
+      const config = pingfangConfig((doc) => {
+        doc.sources = []
+        doc.daemon = { tick: '30s', logFile: 'logs/daemon.log' }
+      })
+      const file = join(dir, 'logs', 'daemon.log')
+      await runDaemon({ store: t.store, config, baseDir: dir, once: true, env: { LIANXIN_LOG_LEVEL: 'warn' } })
+      expect(readFileSync(file, 'utf8')).toBe('') // nothing went wrong: nothing at warn
+      await runDaemon({ store: t.store, config, baseDir: dir, once: true, env: {} })
+      const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { msg: string; level: number })
+      expect(lines.map((l) => l.msg)).toEqual(['daemon started', 'cycle done', 'daemon stopped'])
+      expect(() => daemonLogger(config, dir, { LIANXIN_LOG_LEVEL: 'verbose' })).toThrow(ConfigError)
+      expect(() => daemonLogger(config, dir, { LIANXIN_LOG_LEVEL: 'verbose' })).toThrow('LIANXIN_LOG_LEVEL=verbose is not a log level; use one of')
+    } finally {
+      await t.cleanup()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
