@@ -141,7 +141,7 @@ interface EffectNotice {
 const EFFECT_NOTICES: Readonly<Record<string, EffectNotice>> = {
   lead: { kind: 'assigned', urgent: true, title: () => '交办：请牵头办理', action: (s) => `lianxin tickets show ${s.id}` },
   assist: { kind: 'assigned', urgent: true, title: () => '交办：请协助办理', action: (s) => `lianxin tickets show ${s.id}` },
-  'handed-back': { kind: 'handed-back', urgent: true, title: (_s, d) => `退单：${d ?? ''}`, action: (s) => `lianxin tickets assign ${s.id} --lead <unit>` },
+  'handed-back': { kind: 'handed-back', urgent: true, title: (_s, d) => `退单：${d ?? ''}`, action: (s) => `lianxin tickets assign ${s.id}` },
   'approve-characterisation': { kind: 'approve-characterisation', urgent: true, title: () => '定性为无理诉求，待您审定', action: (s) => `lianxin tickets characterise ${s.id} --approve` },
   reopened: { kind: 'reopened', urgent: true, title: (_s, d) => `重新办理：${d ?? ''}`, action: (s) => `lianxin tickets show ${s.id}` },
   'characterise-again': { kind: 'reopened', urgent: true, title: (_s, d) => `定性未获批准，请重新定性：${d ?? ''}`, action: (s) => `lianxin tickets characterise ${s.id}` },

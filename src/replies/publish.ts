@@ -274,9 +274,9 @@ const BOARD_GRADE_AFTER_CLOSE_MS = 30 * 24 * 3600_000
 /**
  * Takes the citizens' grades from crawled board threads into their published tickets (`rated`
  * by `system:crawl`, once per round), for the cases published and those closed in the last 30
- * days. A grade counts only as the verdict on this round's reply: the first version of the thread
- * that carries it either shows that reply as the official one or was crawled after it was
- * published (a thread graded before, on an earlier answer, is not taken). The board's overall
+ * days. A grade counts only as the verdict on this round's reply: the version of the thread where
+ * it appeared either shows that reply as the official one or was crawled after it was published
+ * (a thread graded before, on an earlier answer, is not taken). The board's overall
  * grade, a mean of three, is recorded as the stars the board shows ({@link boardStars}), with
  * the three parts in the comment.
  *
