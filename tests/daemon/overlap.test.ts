@@ -41,7 +41,7 @@ describe('a crawl slower than its schedule', () => {
     const id = config.sources[0]!.id
     const started = reports.filter((r) => r.crawled.includes(id)).length
     const skipped = reports.filter((r) => r.skipped.includes(id)).length
-    expect(reports.length, 'cycles went on while the crawl ran').toBeGreaterThan(10)
+    expect(reports.length, 'cycles went on while the crawl ran (5 s, ticks of 0.2 s)').toBeGreaterThanOrEqual(5)
     expect(skipped, 'runs skipped while the previous one was going').toBeGreaterThan(0)
     // Never two at once: one run waits for each slow page before asking the next, so the
     // replica sees the Weibo requests at least a page's delay apart; two runs would interleave.
