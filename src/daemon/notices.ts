@@ -33,6 +33,16 @@ export function resolveTarget(target: NotifyTarget, people: readonly Person[], p
   return handlers.length > 0 ? handlers : people.filter((p) => p.roles.includes('staff')).map((p) => p.name)
 }
 
+/** The case as a notification names it. */
+function ticketRef(config: LianxinConfig, state: TicketState): NonNullable<Notification['ticket']> {
+  return { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) }
+}
+
+/** 牵头 X，协办 Y、Z: who holds the case. */
+function unitsLine(config: LianxinConfig, state: TicketState): string {
+  return `牵头 ${unitName(config, state.lead ?? null)}${state.assist.length > 0 ? `，协办 ${state.assist.map((a) => unitName(config, a)).join('、')}` : ''}`
+}
+
 /** The tier of a clock alert: warnings can wait for a digest, the rest go out at once. */
 function alertKind(level: string): { kind: string; urgency: Notification['urgency']; urgent: boolean; title: (clock: string) => string } {
   switch (level) {
@@ -70,7 +80,7 @@ export function clockNotice(
   const tz = config.district.timezone
   const lines = [
     `时限 ${CLOCK_LABEL[alert.clock]}，自 ${formatLocal(Date.parse(record.startedAt), tz).slice(0, 16)} 起算`,
-    `牵头 ${unitName(config, state.lead ?? null)}${state.assist.length > 0 ? `，协办 ${state.assist.map((a) => unitName(config, a)).join('、')}` : ''}`,
+    unitsLine(config, state),
     `状态 ${state.status}`,
   ]
   return {
@@ -81,7 +91,7 @@ export function clockNotice(
       kind: tier.kind,
       urgency: tier.urgency,
       title: tier.title(CLOCK_LABEL[alert.clock]),
-      ticket: { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) },
+      ticket: ticketRef(config, state),
       lines,
       action: alert.level === 'leader' ? `lianxin replies approve ${state.id}` : `lianxin tickets show ${state.id}`,
       at: alert.at,
@@ -97,7 +107,7 @@ export function clockNotice(
  * so a daemon that missed the moment (stopped, or started later) still sends each one once.
  */
 export function workflowNotices(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, state: TicketState, at: string): Notice[] {
-  const ticket = { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) }
+  const ticket = ticketRef(config, state)
   const author = state.draft?.author
   const version = state.draft?.version
   const notice = (key: string, kind: string, urgency: Notification['urgency'], title: string, lines: string[], action: string, recipients: string[]): Notice | undefined =>
@@ -157,9 +167,9 @@ const EFFECT_NOTICES: Readonly<Record<string, EffectNotice>> = {
  * of effect, keyed by the event: a published reply goes to the lead unit's handlers (答复已发布).
  */
 export function effectNotices(config: LianxinConfig, people: readonly Person[], policy: WorkflowPolicy, state: TicketState, event: StoredEvent, effects: readonly Effect[]): Notice[] {
-  const ticket = { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) }
+  const ticket = ticketRef(config, state)
   const urgency: Notification['urgency'] = state.urgency === '特急' || state.urgency === '紧急' ? state.urgency : '一般'
-  const unit = `牵头 ${unitName(config, state.lead ?? null)}${state.assist.length > 0 ? `，协办 ${state.assist.map((a) => unitName(config, a)).join('、')}` : ''}`
+  const unit = unitsLine(config, state)
   const groups = new Map<string, { spec: EffectNotice; detail: string | undefined; recipients: Set<string> }>()
   for (const effect of effects) {
     let about: string
@@ -232,7 +242,7 @@ export function publishRefusedNotice(config: LianxinConfig, people: readonly Per
       kind: 'publish-refused',
       urgency: '紧急',
       title: `答复 v${version} 未能发布（${attempt.channel}）`,
-      ticket: { id: state.id, title: state.title ?? `#${state.id}`, status: state.status, ...(state.lead !== undefined ? { lead: unitName(config, state.lead) } : {}) },
+      ticket: ticketRef(config, state),
       lines: [`${attempt.refused.code}：${attempt.refused.reason}`, '未送达：可改正后重新发布，或重新拟稿送审'],
       action: `lianxin replies publish ${state.id} --channel ${attempt.channel}`,
       at,
