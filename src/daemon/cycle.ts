@@ -15,6 +15,7 @@ import type { Notifier } from '../notify/notifier.js'
 import type { PublishChannel } from '../publish/types.js'
 import { publishAttempts } from '../replies/attempts.js'
 import { collectBoardRatings, publishReply } from '../replies/publish.js'
+import { listEvents } from '../store/events.js'
 import type { Store } from '../store/store.js'
 import { listTickets, type ListTicketsOptions } from '../store/tickets.js'
 import type { DuplicateMatcher } from '../triage/run.js'
@@ -257,10 +258,11 @@ async function publishApproved(dc: DaemonContext, ctx: CaseContext): Promise<{ p
   const out = { published: 0, exported: 0 }
   if (!channel) return out
   for (const summary of await listTickets(dc.store, { status: ['approved'] })) {
-    const { state, events } = await loadCase(dc.store, summary.id)
+    const state = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
     const version = state.draft?.version
     // Refused with nothing sent: people decide (a corrected reply, another channel); they are told once.
-    const last = version === undefined ? undefined : publishAttempts(events, version).filter((a) => a.channel === channel.id).at(-1)
+    const attempts = await listEvents(dc.store, { stream: `ticket:${summary.id}`, types: ['reply.publish-started', 'reply.publish-refused'] })
+    const last = version === undefined ? undefined : publishAttempts(attempts, version).filter((a) => a.channel === channel.id).at(-1)
     if (last?.refused) {
       const notice = publishRefusedNotice(dc.config, ctx.people, ctx.policy, state, { ...last, refused: last.refused }, dc.store.now().toISOString())
       await enqueue(dc.store, dc.config, notice, dc.store.now())

@@ -13,7 +13,7 @@ import { verifyStream } from '../audit/stream.js'
 import { boardStars, type Grades } from '../crawl/adapters/liuyan/parse.js'
 import { NotFoundError, RefusedError, UsageError, type LianxinError } from '../errors.js'
 import { requireActor, rosterFromLog } from '../people/roster.js'
-import { appendEvent } from '../store/events.js'
+import { appendEvent, type StoredEvent } from '../store/events.js'
 import { getPost, listPosts, postVersions, type Post } from '../store/posts.js'
 import { replyDraft, type Decision } from '../store/replies.js'
 import type { Session } from '../store/session.js'
@@ -34,6 +34,8 @@ export interface VerifiedReply {
   readonly textSha256: string
   readonly author: string
   readonly signers: readonly CountedSignature[]
+  /** The ticket's events the checks were made on. */
+  readonly events: readonly StoredEvent[]
 }
 
 /**
@@ -104,7 +106,7 @@ export async function verifyForPublish(session: Session, ctx: CaseContext, ticke
   if (!result.ok) {
     throw new RefusedError(`ticket #${ticketId} is not published: ${result.reasons.join('; ')}`, { code: 'SIGNATURES_INVALID', details: { reasons: result.reasons } })
   }
-  return { state, version: draft.version, text, textSha256: draft.textSha256, author: draft.author, signers: result.signers }
+  return { state, version: draft.version, text, textSha256: draft.textSha256, author: draft.author, signers: result.signers, events }
 }
 
 /** What {@link publishReply} did. */
@@ -134,8 +136,7 @@ export async function publishReply(session: Session, ctx: CaseContext, input: { 
   const verified = await verifyForPublish(session, ctx, input.ticketId)
   const item = await publishItem(session, input.ticketId, verified)
   const { channel } = input
-  const { events } = await loadCase(session, input.ticketId)
-  const attempt = nextAttempt(publishAttempts(events, verified.version), channel.id)
+  const attempt = nextAttempt(publishAttempts(verified.events, verified.version), channel.id)
   const started = await appendEvent(session, {
     stream: `ticket:${input.ticketId}`,
     type: 'reply.publish-started',
