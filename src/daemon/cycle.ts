@@ -21,7 +21,7 @@ import { listTickets, type ListTicketsOptions } from '../store/tickets.js'
 import type { DuplicateMatcher } from '../triage/run.js'
 import type { TriageEngine } from '../triage/engine.js'
 import { triagePending } from '../triage/run.js'
-import { act, caseContext, projectedState, loadCase, type CaseContext } from '../tickets/service.js'
+import { act, caseContext, stateOf, type CaseContext } from '../tickets/service.js'
 import { ENDED_STATUSES, OPEN_STATUSES, type TicketState } from '../tickets/workflow/index.js'
 import { withLease } from './leases.js'
 import { clockNotice, digestAfter, enqueue, hotspotNotices, publishRefusedNotice, urgentPostNotice, withEffectNotices, workflowNotices } from './notices.js'
@@ -179,7 +179,7 @@ function openCasesOf(dc: DaemonContext): OpenCases {
 
 async function statesOf(store: Store, filter: ListTicketsOptions): Promise<TicketState[]> {
   const states: TicketState[] = []
-  for (const summary of await listTickets(store, filter)) states.push(projectedState(summary) ?? (await loadCase(store, summary.id)).state)
+  for (const summary of await listTickets(store, filter)) states.push(await stateOf(store, summary))
   return states
 }
 
@@ -258,7 +258,7 @@ async function publishApproved(dc: DaemonContext, ctx: CaseContext): Promise<{ p
   const out = { published: 0, exported: 0 }
   if (!channel) return out
   for (const summary of await listTickets(dc.store, { status: ['approved'] })) {
-    const state = projectedState(summary) ?? (await loadCase(dc.store, summary.id)).state
+    const state = await stateOf(dc.store, summary)
     const version = state.draft?.version
     // Refused with nothing sent: people decide (a corrected reply, another channel); they are told once.
     const attempts = await listEvents(dc.store, { stream: `ticket:${summary.id}`, types: ['reply.publish-started', 'reply.publish-refused'] })

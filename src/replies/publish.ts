@@ -23,7 +23,7 @@ import { NOT_SENT_CODES, type PublishChannel, type PublishItem, type PublishRece
 import { intentKey, nextAttempt, publishAttempts } from './attempts.js'
 import { textSha256 } from '../signing/sign.js'
 import { verifyReplySignatures, type CountedSignature } from '../signing/verify-chain.js'
-import { act, loadCase, projectedState, type CaseContext } from '../tickets/service.js'
+import { act, loadCase, stateOf, type CaseContext } from '../tickets/service.js'
 import { skipLeaderApplies, type TicketState } from '../tickets/workflow/index.js'
 
 /** A reply that passed every check and may be sent now. */
@@ -288,7 +288,7 @@ export async function collectBoardRatings(session: Session, ctx: CaseContext): P
   const closedFrom = new Date(session.now().getTime() - BOARD_GRADE_AFTER_CLOSE_MS).toISOString()
   const cases = [...(await listTickets(session, { status: ['published'] })), ...(await listTickets(session, { status: ['closed'], updatedFrom: closedFrom }))]
   for (const summary of cases) {
-    const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
+    const state = await stateOf(session, summary)
     const publication = state.publications.filter((p) => p.round === state.round).at(-1)
     if (publication === undefined || state.ratings.some((r) => r.round === state.round)) continue
     const text = (await replyDraft(session, state.id, publication.version))?.text

@@ -11,7 +11,7 @@ import type { Role } from '../store/people.js'
 import type { Session } from '../store/session.js'
 import { getPost } from '../store/posts.js'
 import { getTicket, ticketForPost, type TicketSummary } from '../store/tickets.js'
-import { act, loadCase, openCase, projectedState, type ActResult, type CaseContext } from './service.js'
+import { act, loadCase, openCase, stateOf, type ActResult, type CaseContext } from './service.js'
 import { CHARACTERISATION_KINDS, isGrade, SATISFACTION_LEVELS, type CharacterisationKind, type Grade, type TicketState } from './workflow/index.js'
 
 /** Who may handle the intake and dispatch of cases (受理、交办). */
@@ -81,7 +81,7 @@ export async function assignTicket(session: Session, ctx: CaseContext, units: Un
   await requireActor(session, input.actor, DISPATCH, 'assign cases')
   const summary = await getTicket(session, input.id)
   if (!summary) throw new NotFoundError(`ticket ${input.id} does not exist`, { suggestions: ['List tickets with "lianxin tickets list".'] })
-  const state = projectedState(summary) ?? (await loadCase(session, input.id)).state
+  const state = await stateOf(session, summary)
   const instead = proposedOwners(state)
   const lead = input.lead ?? (summary.lead === null ? undefined : (instead.get(summary.lead) ?? summary.lead))
   if (lead === undefined) throw new UsageError(`ticket #${input.id} has no proposed lead; name one with --lead`)

@@ -8,7 +8,7 @@ import { NotFoundError } from '../errors.js'
 import type { Session } from '../store/session.js'
 import { listTickets } from '../store/tickets.js'
 import { clockStatus } from './clocks/index.js'
-import { loadCase, projectedState, type CaseContext } from './service.js'
+import { stateOf, type CaseContext } from './service.js'
 import { OPEN_STATUSES, maySign, type Person, type TicketState } from './workflow/index.js'
 
 /** One thing to do. */
@@ -75,7 +75,7 @@ export async function inboxFor(session: Session, ctx: CaseContext, user: string,
   if (!me) throw new NotFoundError(`${user} is not an active user`, { suggestions: ['See who is with "lianxin users list"; act as someone with --as NAME or LIANXIN_USER.'] })
   const items: InboxItem[] = []
   for (const summary of await listTickets(session, { status: [...OPEN_STATUSES] })) {
-    const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
+    const state = await stateOf(session, summary)
     const todo = duties(state, me, ctx)
     if (todo.length === 0) continue
     const clocks = clockStatus(state, ctx.policy, now)

@@ -3,12 +3,12 @@
  * ticket in full (posts, routing and its reasons, every event, every clock).
  */
 import { getPost, type Post } from '../store/posts.js'
-import { listEvents, type StoredEvent } from '../store/events.js'
+import type { StoredEvent } from '../store/events.js'
 import type { Session } from '../store/session.js'
 import { listTickets, ticketPosts, type TicketSummary } from '../store/tickets.js'
 import { clockStatus, type ClockStatus } from './clocks/index.js'
-import { loadCase, projectedState } from './service.js'
-import { replayStored, type TicketState, type WorkflowPolicy } from './workflow/index.js'
+import { loadCase, stateOf } from './service.js'
+import type { TicketState, WorkflowPolicy } from './workflow/index.js'
 
 /** Filters of {@link listCases}. */
 export interface ListCasesOptions {
@@ -39,11 +39,6 @@ export interface CaseRow {
   readonly next: Pick<ClockStatus, 'name' | 'dueAt' | 'remainingMs' | 'state'> | null
   /** Clocks past their deadline. */
   readonly overdue: ReadonlyArray<ClockStatus['name']>
-}
-
-/** The state of a listed ticket: the projection's, or replayed for rows that predate it. */
-async function stateOf(session: Session, summary: TicketSummary): Promise<TicketState> {
-  return projectedState(summary) ?? replayStored(await listEvents(session, { stream: `ticket:${summary.id}` }))
 }
 
 /** Tickets with their clocks, filtered. */

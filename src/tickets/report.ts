@@ -8,7 +8,7 @@ import { CLOCK_NAMES, type ClockName } from '../config/sections/operations.js'
 import type { Session } from '../store/session.js'
 import { listTickets } from '../store/tickets.js'
 import { clockStatus } from './clocks/index.js'
-import { loadCase, projectedState } from './service.js'
+import { stateOf } from './service.js'
 import { satisfied, type TicketState, type WorkflowPolicy } from './workflow/index.js'
 
 /** How one clock fared over the cases of the period. */
@@ -75,7 +75,7 @@ export async function bureauReport(session: Session, policy: WorkflowPolicy, opt
     return u
   }
   for (const summary of await listTickets(session, { openedFrom: from, openedBefore: to })) {
-    const state = projectedState(summary) ?? (await loadCase(session, summary.id)).state
+    const state = await stateOf(session, summary)
     cases.received++
     if (state.status === 'merged') {
       cases.merged++

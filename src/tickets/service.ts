@@ -135,6 +135,11 @@ export function projectedState(summary: TicketSummary): TicketState | undefined 
   return typeof state.id === 'number' && state.clocks !== undefined ? (state as TicketState) : undefined
 }
 
+/** The state of a listed ticket: the projection's, or replayed from the log for rows that predate it. */
+export async function stateOf(session: Session, summary: TicketSummary): Promise<TicketState> {
+  return projectedState(summary) ?? replayStored(await listEvents(session, { stream: `ticket:${summary.id}` }))
+}
+
 /** The projection columns of a state. */
 function projection(state: TicketState) {
   return {
