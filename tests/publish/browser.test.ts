@@ -14,6 +14,7 @@ import { BrowserChannel, compareShownText, type BrowserChannelOptions } from '..
 import type { PublishItem } from '../../src/publish/types.js'
 import { findPost } from '../../src/store/posts.js'
 import { readProfile } from '../helpers/config.js'
+import { rejection } from '../helpers/rejection.js'
 import { sqliteBackend, type TestStore } from '../helpers/stores.js'
 import { makeItem } from './helpers.js'
 
@@ -60,12 +61,6 @@ const itemFor = (t: LiuyanThread, overrides: Partial<PublishItem> = {}): Publish
   makeItem({ text: REPLY, target: { sourceKind: 'liuyan', sourceId: 'renmin-liuyan', itemId: String(t.tid), url: `${replica.url}/liuyan/threads/content?tid=${t.tid}` }, ...overrides })
 const replyPosts = () => replica.log.filter((e) => e.method === 'POST' && e.path === '/backoffice/reply')
 const logins = () => replica.log.filter((e) => e.method === 'POST' && e.path === '/backoffice/login')
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  const err = await promise.then(() => undefined, (e: unknown) => e)
-  expect(err).toBeInstanceOf(Error)
-  return err as Error
-}
 
 describe('browser channel against the replica back office', () => {
   it('logs in, posts the reply through the form and reads back exactly the text sent', async () => {

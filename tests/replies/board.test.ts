@@ -21,6 +21,7 @@ import { loadCase, openCase, type CaseContext } from '../../src/tickets/service.
 import { satisfied } from '../../src/tickets/workflow/index.js'
 import { bureau, pingfangConfig, type Signer } from '../helpers/bureau.js'
 import { REPLY, approveOneTicket } from '../helpers/daemon-signoff.js'
+import { rejection } from '../helpers/rejection.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { sqliteBackend, type TestStore } from '../helpers/stores.js'
 
@@ -88,14 +89,7 @@ describe('the message board: a reply staff posted, confirmed, and the citizen’
     done.push(ticket.id)
     return { id: ticket.id, url: post.url! }
   }
-  const refusal = async (p: Promise<unknown>): Promise<RefusedError> => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    expect(err).toBeInstanceOf(RefusedError)
-    return err as RefusedError
-  }
+  const refusal = (p: Promise<unknown>) => rejection(p, RefusedError)
 
   it('confirms the reply only once the board shows its text, then takes the citizen’s later grade as stars, once', async () => {
     const thread = openThread()

@@ -16,6 +16,7 @@ import { listEvents } from '../../src/store/events.js'
 import { loadCase } from '../../src/tickets/service.js'
 import { STREET_LIGHT_REPLY, pingfangConfig, signedCase, useBureau } from '../helpers/bureau.js'
 import { quietLog } from '../helpers/daemon.js'
+import { rejection } from '../helpers/rejection.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
 
@@ -35,14 +36,7 @@ describe('a reply the channel refused, with nothing delivered', () => {
 
   const portal = () => createPublishChannel({ id: 'portal', kind: 'webhook', enabled: true, url: receiver.url, secret: 'reply-secret', retries: 0 }, { configDir: '/tmp' })
   const approvedCase = () => signedCase(world, base)
-  const failure = async (p: Promise<unknown>): Promise<LianxinError> => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    expect(err).toBeInstanceOf(LianxinError)
-    return err as LianxinError
-  }
+  const failure = (p: Promise<unknown>) => rejection(p, LianxinError)
   const attempts = async (id: number) => {
     const { state, events } = await loadCase(world.t.store, id)
     return publishAttempts(events, state.draft!.version).map((a) => [a.channel, a.attempt, a.refused?.code ?? 'open'])

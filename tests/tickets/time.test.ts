@@ -10,6 +10,7 @@ import { acceptTicket, extendClock, pauseClock } from '../../src/tickets/actions
 import { clockStatus } from '../../src/tickets/clocks/index.js'
 import { loadCase } from '../../src/tickets/service.js'
 import { citizenCase, pingfangConfig, useBureau } from '../helpers/bureau.js'
+import { rejection } from '../helpers/rejection.js'
 import { manualClock } from '../helpers/stores.js'
 
 const config = pingfangConfig()
@@ -18,14 +19,7 @@ const HOUR = 3600_000
 describe('extending and pausing a clock', () => {
   const clock = manualClock('2026-12-01T01:00:00.000Z') // a Tuesday, 09:00 in Harbin
   const world = useBureau(clock, config)
-  const refusal = async (p: Promise<unknown>) => {
-    const err = await p.then(
-      () => undefined,
-      (e: unknown) => e,
-    )
-    expect(err).toBeInstanceOf(Error)
-    return err as RefusedError | UsageError
-  }
+  const refusal = (p: Promise<unknown>) => rejection<RefusedError | UsageError>(p)
   const assignClock = async (id: number) => clockStatus((await loadCase(world.t.store, id)).state, world.ctx.policy, clock.now()).find((c) => c.name === 'assign')!
 
   it('extends a clock only by a leader, with a reason, before the deadline', async () => {
