@@ -1,6 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCaptureServers, type CaptureServers } from '../../fixtures/capture/index.js'
-import { runDaemon } from '../../src/daemon/daemon.js'
 import { workflowNotices } from '../../src/daemon/notices.js'
 import { createPublishChannel } from '../../src/publish/index.js'
 import { publishReply } from '../../src/replies/publish.js'
@@ -8,7 +6,7 @@ import { draftReply, rejectReply } from '../../src/replies/service.js'
 import { acceptTicket, assignTicket, characteriseTicket, closeTicket, finishSubtask, rateTicket } from '../../src/tickets/actions.js'
 import { loadCase } from '../../src/tickets/service.js'
 import { STREET_LIGHT_REPLY, citizenCase, pingfangConfig, signedCase, submittedCase, useBureau } from '../helpers/bureau.js'
-import { quietLog } from '../helpers/daemon.js'
+import { useDaemonCycles } from '../helpers/daemon.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
 
@@ -53,27 +51,22 @@ describe('what a case asks of people, pushed by the daemon', () => {
 
 describe('a low grade recorded and its case closed between two daemon cycles', () => {
   const clock = manualClock('2026-12-01T01:00:00.000Z')
-  let capture: CaptureServers
+  const daemon = useDaemonCycles(clock)
   let receiver: ReplyReceiver
   beforeAll(async () => {
-    capture = await startCaptureServers({ now: () => clock.now().getTime() })
     receiver = await startReplyReceiver('reply-secret')
   })
-  afterAll(async () => Promise.all([capture?.close(), receiver?.close()]))
-  const quiet = pingfangConfig((doc) => {
-    doc.sources = []
-    doc.notify = { channels: [{ id: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/unused', secret: 'unused' }] }
-  })
-  const world = useBureau(clock, quiet)
+  afterAll(async () => receiver?.close())
+  const world = useBureau(clock, config)
 
   it('is still pushed to the bureau heads, once', async () => {
-    const config = { ...quiet, notify: { ...quiet.notify, channels: [{ ...quiet.notify.channels[0]!, url: capture.webhook.url, secret: capture.webhook.secret }] } }
-    const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
+    const withHook = daemon.config()
+    const cycle = () => daemon.cycle(world.t.store, withHook)
     const portal = createPublishChannel({ id: 'portal', kind: 'webhook', enabled: true, url: receiver.url, secret: 'reply-secret' }, { configDir: '/tmp' })
-    const id = await signedCase(world, config)
+    const id = await signedCase(world, withHook)
     await publishReply(world.t.store, world.ctx, { ticketId: id, actor: 'zhangwei', channel: portal })
     await cycle()
-    const dissatisfied = () => capture.webhook.received.filter((m) => m.body.kind === 'dissatisfied').map((m) => [m.body.key, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])
+    const dissatisfied = () => daemon.pushed('dissatisfied').map((m) => [m.key, m.to])
     expect(dissatisfied()).toEqual([])
 
     await rateTicket(world.t.store, world.ctx, { id, actor: 'lina', grade: '2', source: 'phone', comment: '路灯还是不亮' })
@@ -89,23 +82,15 @@ describe('a low grade recorded and its case closed between two daemon cycles', (
 
 describe('a reply waiting for the supervising leader too long', () => {
   const clock = manualClock('2026-12-01T01:00:00.000Z')
-  let capture: CaptureServers
-  beforeAll(async () => {
-    capture = await startCaptureServers({ now: () => clock.now().getTime() })
-  })
-  afterAll(async () => capture?.close())
-  const quiet = pingfangConfig((doc) => {
-    doc.sources = []
-    doc.notify = { channels: [{ id: 'hook', kind: 'webhook', url: 'http://127.0.0.1:9/unused', secret: 'unused' }] }
-  })
-  const world = useBureau(clock, quiet)
+  const daemon = useDaemonCycles(clock)
+  const world = useBureau(clock, config)
 
   it('reminds the leader once, a day after the bureau head signed (sla.escalateLeaderAfter)', async () => {
-    const config = { ...quiet, notify: { ...quiet.notify, channels: [{ ...quiet.notify.channels[0]!, url: capture.webhook.url, secret: capture.webhook.secret }] } }
-    const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
-    const id = await submittedCase(world, config)
+    const withHook = daemon.config()
+    const cycle = () => daemon.cycle(world.t.store, withHook)
+    const id = await submittedCase(world, withHook)
     await world.sign(id, 'liuju')
-    const reminders = () => capture.webhook.received.filter((m) => m.body.kind === 'clock-leader').map((m) => [m.body.title, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])
+    const reminders = () => daemon.pushed('clock-leader').map((m) => [m.title, m.to])
     await cycle()
     expect(reminders()).toEqual([])
     clock.advance(23 * 3600_000)

@@ -5,8 +5,6 @@
  * that may have delivered keeps the attempt open: no new text until it is finished.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startCaptureServers, type CaptureServers } from '../../fixtures/capture/index.js'
-import { runDaemon } from '../../src/daemon/daemon.js'
 import { LianxinError, RefusedError } from '../../src/errors.js'
 import { createPublishChannel } from '../../src/publish/index.js'
 import { publishAttempts } from '../../src/replies/attempts.js'
@@ -15,20 +13,19 @@ import { draftReply } from '../../src/replies/service.js'
 import { listEvents } from '../../src/store/events.js'
 import { loadCase } from '../../src/tickets/service.js'
 import { STREET_LIGHT_REPLY, pingfangConfig, signedCase, useBureau } from '../helpers/bureau.js'
-import { quietLog } from '../helpers/daemon.js'
+import { useDaemonCycles } from '../helpers/daemon.js'
 import { rejection } from '../helpers/rejection.js'
 import { startReplyReceiver, type ReplyReceiver } from '../helpers/reply-receiver.js'
 import { manualClock } from '../helpers/stores.js'
 
 describe('a reply the channel refused, with nothing delivered', () => {
   const clock = manualClock('2026-12-01T01:00:00.000Z')
+  const daemon = useDaemonCycles(clock)
   let receiver: ReplyReceiver
-  let capture: CaptureServers
   beforeAll(async () => {
     receiver = await startReplyReceiver('reply-secret')
-    capture = await startCaptureServers({ now: () => clock.now().getTime() })
   })
-  afterAll(async () => Promise.all([receiver?.close(), capture?.close()]))
+  afterAll(async () => receiver?.close())
   const base = pingfangConfig((doc) => {
     doc.sources = []
   })
@@ -83,12 +80,10 @@ describe('a reply the channel refused, with nothing delivered', () => {
   })
 
   it('the daemon tries a refused reply once, tells its author once, and leaves it to people', async () => {
-    const config = pingfangConfig((doc) => {
-      doc.sources = []
-      doc.notify = { channels: [{ id: 'hook', kind: 'webhook', url: capture.webhook.url, secret: capture.webhook.secret }] }
+    const config = daemon.config((doc) => {
       doc.publish = { channels: [{ id: 'portal', kind: 'webhook', url: receiver.url, secret: 'reply-secret', retries: 0 }], default: 'portal' }
     })
-    const cycle = async () => (await runDaemon({ store: world.t.store, config, baseDir: '/tmp', once: true, logger: quietLog })).last!
+    const cycle = () => daemon.cycle(world.t.store, config)
     const id = await approvedCase()
     receiver.answerWith({ status: 409, body: '{"error":"already answered by hand"}' })
     const before = receiver.requests
@@ -99,8 +94,8 @@ describe('a reply the channel refused, with nothing delivered', () => {
     await cycle()
     expect(receiver.requests - before).toBe(1)
     expect(await attempts(id)).toEqual([['portal', 1, 'PUBLISH_REFUSED']])
-    const told = capture.webhook.received.filter((m) => m.body.kind === 'publish-refused')
-    expect(told.map((m) => [m.body.key, (m.body.recipients as Array<{ name: string }>).map((r) => r.name)])).toEqual([[`publish-refused:${id}:v1:portal:a1`, ['zhangwei']]])
+    const told = daemon.pushed('publish-refused')
+    expect(told.map((m) => [m.key, m.to])).toEqual([[`publish-refused:${id}:v1:portal:a1`, ['zhangwei']]])
     expect(String(JSON.stringify(told[0]!.body))).toContain('HTTP 409')
     receiver.answerWith(undefined)
   })
