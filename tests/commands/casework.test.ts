@@ -12,7 +12,7 @@ import { parseDocument } from 'yaml'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startReplica, type Replica } from '../../fixtures/replica/server.js'
 import { demoSources } from '../../src/demo/run.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { cliIn, runCli } from '../helpers/cli.js'
 
 const REPLY =
   '您好！您反映的问题已收悉。经平房区信访局转相关单位现场核实，将于12月5日前处理完毕，处理结果将及时告知。如有疑问，请致电平房区信访局 0451-86801234。感谢您对平房区工作的关心和支持。'
@@ -21,17 +21,7 @@ describe('casework through the CLI: merge, hand back, reject, confirm from the b
   let dir: string
   let replica: Replica
   const env = (): Record<string, string> => ({ LIANXIN_HOME: join(dir, 'home'), LIANXIN_PASSPHRASE: 'correct-horse-battery' })
-  const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', join(dir, 'lianxin.yaml')], { cwd: dir, env: env(), timeoutMs: 120_000 })
-  const ok = async (...args: string[]): Promise<Record<string, unknown>> => {
-    const res = await cli(...args, '--json')
-    expect(res.code, `${args.join(' ')}: ${res.stderr}${res.stdout}`).toBe(0)
-    return res.json()
-  }
-  const text = async (...args: string[]): Promise<string> => {
-    const res = await cli(...args)
-    expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0)
-    return res.stdout
-  }
+  const { cli, ok, text } = cliIn(() => dir, env)
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lianxin-casework-'))

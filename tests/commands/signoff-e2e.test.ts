@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startReplica, type Replica } from '../../fixtures/replica/server.js'
 import { backofficeState } from '../../fixtures/replica/sites/backoffice.js'
 import { demoSources } from '../../src/demo/run.js'
-import { runCli, type CliResult } from '../helpers/cli.js'
+import { cliIn, runCli } from '../helpers/cli.js'
 
 const REPLY =
   '您好！您反映的问题已收悉。经平房区信访局转兴建街道办事处现场核实，相关单位将于12月5日前处理完毕，处理结果将及时告知。如有疑问，请致电兴建街道办事处 0451-86801234。感谢您对平房区工作的关心和支持。'
@@ -20,12 +20,7 @@ describe('a reply from the citizen’s post to the board, through the CLI', () =
   let dir: string
   let replica: Replica
   const env = (): Record<string, string> => ({ LIANXIN_HOME: join(dir, 'home'), LIANXIN_PASSPHRASE: 'correct-horse-battery', LIANXIN_BACKOFFICE_PASSWORD: 'replica-pass' })
-  const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', join(dir, 'lianxin.yaml')], { cwd: dir, env: env(), timeoutMs: 120_000 })
-  const ok = async (...args: string[]): Promise<Record<string, unknown>> => {
-    const res = await cli(...args, '--json')
-    expect(res.code, `${args.join(' ')}: ${res.stderr}${res.stdout}`).toBe(0)
-    return res.json()
-  }
+  const { cli, ok } = cliIn(() => dir, env)
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lianxin-e2e-'))

@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 
 const BIN = fileURLToPath(new URL('../../bin/run.js', import.meta.url))
 
@@ -42,3 +44,29 @@ export function runCli(args: string[], options: { cwd: string; env?: Record<stri
     child.stdin.end(options.input ?? '')
   })
 }
+
+/**
+ * The CLI as a person uses it in a work directory (its lianxin.yaml, the environment `env` gives):
+ * `cli` runs a command, `ok` one that must succeed with `--json` and returns its JSON, `text` one
+ * that must succeed and returns what it printed for people.
+ */
+export function cliIn(
+  dir: () => string,
+  env: () => Record<string, string>,
+): { cli(...args: string[]): Promise<CliResult>; ok(...args: string[]): Promise<Record<string, unknown>>; text(...args: string[]): Promise<string> } {
+  const cli = (...args: string[]): Promise<CliResult> => runCli([...args, '--config', join(dir(), 'lianxin.yaml')], { cwd: dir(), env: env(), timeoutMs: 120_000 })
+  return {
+    cli,
+    async ok(...args) {
+      const res = await cli(...args, '--json')
+      expect(res.code, `${args.join(' ')}: ${res.stderr}${res.stdout}`).toBe(0)
+      return res.json()
+    },
+    async text(...args) {
+      const res = await cli(...args)
+      expect(res.code, `${args.join(' ')}: ${res.stderr}`).toBe(0)
+      return res.stdout
+    },
+  }
+}
+
